@@ -1,0 +1,5 @@
+"""`python -m orchestrator` runs the pycompose command line."""
+
+from orchestrator.cli.app import main
+
+main()

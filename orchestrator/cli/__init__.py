@@ -1,0 +1,1 @@
+"""The `pycompose` command line: one module per command group."""

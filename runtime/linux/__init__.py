@@ -1,0 +1,1 @@
+"""The only place that calls libc: namespaces, mounts, capabilities, seccomp, cgroups."""
