@@ -82,7 +82,8 @@ def expand_ports(
         ]
     host_low, host_high = host_ports
     if count == 1:
-        return [PortRequest(container_low, protocol, host_ip, host_low, host_high)]
+        end = host_high if host_high > host_low else 0
+        return [PortRequest(container_low, protocol, host_ip, host_low, end)]
     if host_high - host_low + 1 != count:
         raise PortError(
             f"port specification {spec or container_low!r}: the host range and the "
