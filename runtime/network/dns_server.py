@@ -5,7 +5,9 @@ layer when the first network exists and stopped with the last one. It listens
 on UDP and TCP port 53 of every network's gateway address and reads one JSON
 file that the engine rewrites (atomically) whenever an endpoint comes or goes:
 
-    {"listen": ["10.89.0.1"],
+    {"generation": 7,
+     "listen": ["10.89.0.1"],
+     "reserve": [{"protocol": "tcp", "address": "", "port": 8080}],
      "upstreams": ["192.0.2.53"],
      "views": {"<network id>": {"names": {"web": ["10.89.0.2"]},
                                 "reverse": {"10.89.0.2": "app-web-1"}}},
@@ -17,7 +19,12 @@ on, so a container sees the names of its own networks only, and a name held
 by several containers (a scaled service) gets every address. Other names go
 to the client's own `dns` servers, else to the host's, unless the client is on
 internal networks only. The file is re-read on SIGHUP and whenever it changed,
-so an answer never lags behind the engine's last write.
+so an answer never lags behind the engine's last write; once its sockets match
+it, the responder writes the file's `generation` to CONFIG.applied.
+
+It also holds (binds, without listening) every published host port, so that
+no program on the host can later bind a port whose traffic the kernel already
+sends to a container.
 
 Run: python dns_server.py CONFIG [--pidfile PATH] [--daemon]
 """
@@ -251,6 +258,14 @@ class Server:
         self.responder = responder
         self.selector = selectors.DefaultSelector()
         self.sockets: dict[str, tuple[socket.socket, socket.socket]] = {}
+        self.reserved: dict[tuple[str, str, int], socket.socket] = {}
+        self.applied: tuple[int, int] | None = None
+        # Signals wake the loop at once (set_wakeup_fd), so a SIGHUP applies without delay.
+        self.wakeup, wakeup_write = socket.socketpair()
+        self.wakeup.setblocking(False)
+        wakeup_write.setblocking(False)
+        self._wakeup_write = wakeup_write
+        self.selector.register(self.wakeup, selectors.EVENT_READ, self._on_wakeup)
         self.pool = ThreadPoolExecutor(max_workers=16)
         self.running = True
         self.reload_wanted = False
@@ -305,20 +320,59 @@ class Server:
             except (OSError, ValueError):
                 return
 
+    def sync_reservations(self) -> None:
+        """Hold exactly the configured host ports, so no program binds a published port."""
+        wanted = {
+            (item["protocol"], item.get("address", ""), int(item["port"]))
+            for item in self.responder.config.get("reserve", [])
+        }
+        for key in set(self.reserved) - wanted:
+            self.reserved.pop(key).close()
+        for key in sorted(wanted - set(self.reserved)):
+            protocol, address, port = key
+            kind = socket.SOCK_STREAM if protocol == "tcp" else socket.SOCK_DGRAM
+            sock = socket.socket(socket.AF_INET, kind)
+            try:
+                sock.bind((address or "0.0.0.0", port))
+            except OSError as exc:
+                sock.close()
+                print(
+                    f"dns: cannot hold {protocol} port {port}: {exc}", file=sys.stderr, flush=True
+                )
+                continue
+            self.reserved[key] = sock
+
+    def apply(self) -> None:
+        """Bring sockets in line with the configuration, then acknowledge its generation."""
+        self.sync_sockets()
+        self.sync_reservations()
+        self.applied = self.responder.stamp
+        generation = str(self.responder.config.get("generation", ""))
+        ack = self.responder.config_path + ".applied"
+        with open(ack + ".tmp", "w", encoding="ascii") as handle:
+            handle.write(generation)
+        os.replace(ack + ".tmp", ack)
+
+    def _on_wakeup(self, sock: socket.socket) -> None:
+        try:
+            sock.recv(512)
+        except OSError:
+            pass
+
     def serve(self) -> None:
         """Serve until SIGTERM or SIGINT."""
         while self.running:
             if self.reload_wanted:
                 self.reload_wanted = False
                 self.responder.reload()
-                self.sync_sockets()
-            elif self.responder.reload(force=False):
-                self.sync_sockets()
+            else:
+                self.responder.reload(force=False)
+            if self.responder.stamp != self.applied:
+                self.apply()
             for key, _ in self.selector.select(timeout=1.0):
                 key.data(key.fileobj)
-        for pair in self.sockets.values():
-            for sock in pair:
-                sock.close()
+        for sock in [*(s for pair in self.sockets.values() for s in pair), *self.reserved.values()]:
+            sock.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -357,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         os.close(ready_read)
         os.setsid()
     server = Server(Responder(args.config))
-    server.sync_sockets()
+    server.apply()
+    signal.set_wakeup_fd(server._wakeup_write.fileno(), warn_on_full_buffer=False)
 
     def on_hangup(signum: int, frame: object) -> None:
         server.reload_wanted = True

@@ -261,7 +261,14 @@ class Networks:
             others = [
                 port for port in self.records.published_ports() if port.container_id != container_id
             ]
-            chosen = ports.choose_host_ports(requests, others)
+            own = self.records.published_ports(container_id)
+
+            def is_free(protocol: str, host_ip: str, port: int) -> bool:
+                # The responder holds this container's current ports: those are ours to reuse.
+                held = ports.overlaps(protocol, host_ip, port, own) is not None
+                return held or ports.host_port_free(protocol, host_ip, port)
+
+            chosen = ports.choose_host_ports(requests, others, is_free=is_free)
             published = [
                 PublishedPort(
                     container_id=container_id,
@@ -346,10 +353,14 @@ class Networks:
         by_id = {network.id: network for network in networks}
         active = self.records.endpoints(active_only=True)
         live_addresses = {(e.network_id, e.container_id, e.address) for e in active}
-        port_rules = [
-            nftables.PortRule(p.protocol, p.host_ip, p.host_port, p.container_ip, p.container_port)
+        live_ports = [
+            p
             for p in self.records.published_ports()
             if (p.network_id, p.container_id, p.container_ip) in live_addresses
+        ]
+        port_rules = [
+            nftables.PortRule(p.protocol, p.host_ip, p.host_port, p.container_ip, p.container_port)
+            for p in live_ports
         ]
         bridges = [
             nftables.BridgeRule(network.bridge, network.subnet, network.internal)
@@ -365,6 +376,7 @@ class Networks:
                 active,
                 self.records.resolvers(),
                 resolver_files.host_nameservers(),
+                live_ports,
             )
         )
 

@@ -19,9 +19,10 @@ from typing import Any
 
 from runtime.network import dns_server
 from runtime.network.errors import NetworkError
-from runtime.network.model import Endpoint, Network
+from runtime.network.model import Endpoint, Network, PublishedPort
 
 STOP_TIMEOUT = 5.0
+APPLY_TIMEOUT = 10.0
 
 
 def render_config(
@@ -29,8 +30,9 @@ def render_config(
     endpoints: Sequence[Endpoint],
     resolvers: Mapping[str, Sequence[str]],
     upstreams: Sequence[str],
+    reserve: Sequence[PublishedPort] = (),
 ) -> dict[str, Any]:
-    """The responder's configuration for these networks and their active endpoints."""
+    """The responder's configuration for these networks, active endpoints and published ports."""
     by_id = {network.id: network for network in networks}
     views: dict[str, dict[str, Any]] = {
         network.id: {"names": {}, "reverse": {}} for network in networks
@@ -74,6 +76,10 @@ def render_config(
         "upstreams": list(upstreams),
         "views": views,
         "clients": clients,
+        "reserve": [
+            {"protocol": port.protocol, "address": port.host_ip, "port": port.host_port}
+            for port in reserve
+        ],
     }
 
 
@@ -85,6 +91,7 @@ class ResponderProcess:
         self.config_path = directory / "dns.json"
         self.pid_path = directory / "dns.pid"
         self.log_path = directory / "dns.log"
+        self.applied_path = directory / "dns.json.applied"
 
     def pid(self) -> int | None:
         """The running responder's pid, or None (a stale pid file counts as none)."""
@@ -113,14 +120,29 @@ class ResponderProcess:
             self.stop()
             return
         self.directory.mkdir(parents=True, exist_ok=True)
+        generation = str(time.time_ns())
         tmp = self.config_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(config, sort_keys=True, indent=1))
+        tmp.write_text(json.dumps({**config, "generation": generation}, sort_keys=True, indent=1))
         os.replace(tmp, self.config_path)
         pid = self.pid()
         if pid is None:
             self._start()
         else:
             os.kill(pid, signal.SIGHUP)
+        self._wait_applied(generation)
+
+    def _wait_applied(self, generation: str) -> None:
+        deadline = time.monotonic() + APPLY_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                if self.applied_path.read_text() == generation:
+                    return
+            except FileNotFoundError:
+                pass
+            time.sleep(0.005)
+        raise NetworkError(
+            f"the DNS responder did not take its new configuration; see {self.log_path}"
+        )
 
     def _start(self) -> None:
         argv = [
@@ -149,7 +171,7 @@ class ResponderProcess:
                 time.sleep(0.02)
             if self.pid() is not None:
                 os.kill(pid, signal.SIGKILL)
-        for path in (self.config_path, self.pid_path, self.log_path):
+        for path in (self.config_path, self.pid_path, self.log_path, self.applied_path):
             try:
                 path.unlink()
             except FileNotFoundError:

@@ -96,3 +96,29 @@ def test_mtu_follows_the_uplink(
         run(["ip", "route", "del", "default"])
         run(["ip", "link", "set", "lan0", "mtu", "1500"])
     assert "mtu 1400" in inside
+
+
+def test_disconnect_takes_one_network_away_and_keeps_the_route_out(
+    networks: Networks, lab: netlab.Lab, make_box: Callable[..., Box]
+) -> None:
+    lab.serve(lab.lan, "lan-server")
+    networks.create("one")
+    networks.create("two")
+    networks.create("secret", internal=True)
+    box = make_box("multi", "one", "two", "secret", serve=False)
+    networks.disconnect("one", box.id)
+    inside = run(netlab.in_netns(box.netns, ["ip", "-o", "addr"])).stdout
+    assert box.address not in inside
+    assert str(box.endpoints[1].address) in inside
+    # The default route moved to the other non-internal network.
+    assert http_get(f"http://{OTHER_ADDRESS}/", box.netns) == f"lan-server {HOST_ADDRESS}\n"
+    assert [e.network_id for e in networks.endpoints(container_id=box.id)] == [
+        box.endpoints[1].network_id,
+        box.endpoints[2].network_id,
+    ]
+    with pytest.raises(NetworkError, match="is not on network one"):
+        networks.disconnect("one", box.id)
+    # Ports are published from bridge networks with egress only.
+    only_secret = make_box("hidden", "secret", serve=False)
+    with pytest.raises(NetworkError, match="no non-internal network"):
+        networks.publish(only_secret.id, [])

@@ -76,6 +76,9 @@ def test_taken_ports_are_refused_before_anything_changes(
         with pytest.raises(PortError, match="a program on the host is using it"):
             networks.publish(second.id, parse_port_spec("8090:80"))
     assert networks.published_ports(second.id) == []
+    # A published port is held: no program on the host can bind it afterwards.
+    with socket.socket() as late, pytest.raises(OSError, match="in use"):
+        late.bind(("0.0.0.0", 8080))
     assert netlab.kernel_state()["rules"] == rules
     # A range falls back to the next free port.
     published = networks.publish(second.id, parse_port_spec("8080-8085:80"))
@@ -89,6 +92,10 @@ def test_unpublish_and_stop_remove_the_rules(
     web = make_box("web", "front")
     networks.publish(web.id, parse_port_spec("8080:80"))
     assert http_get("http://127.0.0.1:8080/") is not None
+    # Publishing again (a restart) may reuse the ports it holds.
+    networks.publish(web.id, parse_port_spec("8080:80"))
     networks.unpublish(web.id)
     assert http_get("http://127.0.0.1:8080/", timeout=1) is None
+    with socket.socket() as host_program:
+        host_program.bind(("0.0.0.0", 8080))
     assert "dport 8080" not in netlab.kernel_state()["rules"]

@@ -11,7 +11,7 @@ import pytest
 
 from runtime.network import dns_server, resolver_files
 from runtime.network.errors import NetworkError
-from runtime.network.model import Endpoint, Network, ResolverOptions
+from runtime.network.model import Endpoint, Network, PublishedPort, ResolverOptions
 from runtime.network.responder import render_config
 
 FRONT = Network(
@@ -61,8 +61,12 @@ ENDPOINTS = [
 
 
 def test_config_views_per_network_and_clients_per_address() -> None:
-    config = render_config([FRONT, SECRET], ENDPOINTS, {"b" * 64: ["192.0.2.53"]}, ["192.0.2.1"])
+    held = PublishedPort("a" * 64, FRONT.id, "udp", "127.0.0.1", 5353, ENDPOINTS[0].address, 53)
+    config = render_config(
+        [FRONT, SECRET], ENDPOINTS, {"b" * 64: ["192.0.2.53"]}, ["192.0.2.1"], [held]
+    )
     assert config["listen"] == ["10.89.0.1", "10.89.1.1"]
+    assert config["reserve"] == [{"protocol": "udp", "address": "127.0.0.1", "port": 5353}]
     front = config["views"][FRONT.id]["names"]
     assert front["api"] == ["10.89.0.2", "10.89.0.3"]  # the stopped replica is left out
     assert front["app-a"] == ["10.89.0.2"] and front["host-a"] == ["10.89.0.2"]
