@@ -86,6 +86,7 @@ class NetworkRecords:
         return _network(row) if row else None
 
     def add_network(self, network: Network) -> None:
+        """Record a new network."""
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO networks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -104,6 +105,7 @@ class NetworkRecords:
             )
 
     def remove_network(self, network_id: str) -> None:
+        """Forget a network, with its endpoints and published ports."""
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM networks WHERE id = ?", (network_id,))
 
@@ -135,10 +137,12 @@ class NetworkRecords:
         return [_endpoint(row) for row in rows]
 
     def endpoint(self, network_id: str, container_id: str) -> Endpoint | None:
+        """A container's endpoint on a network, or None."""
         found = self.endpoints(network_id=network_id, container_id=container_id)
         return found[0] if found else None
 
     def used_addresses(self, network_id: str) -> set[ipaddress.IPv4Address]:
+        """Addresses held on a network, by running and stopped containers alike."""
         rows = self.db.query("SELECT address FROM endpoints WHERE network_id = ?", (network_id,))
         return {ipaddress.IPv4Address(row["address"]) for row in rows}
 
@@ -169,6 +173,7 @@ class NetworkRecords:
             )
 
     def remove_endpoint(self, network_id: str, container_id: str) -> None:
+        """Forget a container's endpoint on a network, freeing its address."""
         with self.db.transaction() as conn:
             conn.execute(
                 "DELETE FROM endpoints WHERE network_id = ? AND container_id = ?",
@@ -178,6 +183,7 @@ class NetworkRecords:
     # published ports
 
     def published_ports(self, container_id: str | None = None) -> list[PublishedPort]:
+        """Published ports of a container, or of all containers."""
         if container_id is None:
             rows = self.db.query("SELECT * FROM published_ports ORDER BY host_port, protocol")
         else:
@@ -188,6 +194,7 @@ class NetworkRecords:
         return [_published(row) for row in rows]
 
     def add_published_ports(self, ports: Iterable[PublishedPort]) -> None:
+        """Record published ports (the primary key refuses a host port twice)."""
         with self.db.transaction() as conn:
             for port in ports:
                 conn.execute(
@@ -204,12 +211,14 @@ class NetworkRecords:
                 )
 
     def remove_published_ports(self, container_id: str) -> None:
+        """Forget a container's published ports."""
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM published_ports WHERE container_id = ?", (container_id,))
 
     # upstream resolvers
 
     def set_resolver(self, container_id: str, servers: Iterable[str]) -> None:
+        """Record a container's own DNS servers (its `dns` option)."""
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO resolvers VALUES (?, ?)"
@@ -218,10 +227,12 @@ class NetworkRecords:
             )
 
     def resolvers(self) -> dict[str, list[str]]:
+        """Every container's own DNS servers, by container id."""
         rows = self.db.query("SELECT * FROM resolvers")
         return {row["container_id"]: json.loads(row["servers"]) for row in rows}
 
     def remove_resolver(self, container_id: str) -> None:
+        """Forget a container's own DNS servers."""
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM resolvers WHERE container_id = ?", (container_id,))
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from runtime.store import Layout
 
 PYCOMPOSE = str(Path(sys.executable).parent / "pycompose")
 
@@ -54,3 +57,4 @@ def test_network_commands(tmp_path: Path) -> None:
     assert _run(root, "prune", "-f").stdout == "Deleted Networks:\nfront\n"
     assert _run(root, "ls", "-q").stdout == ""
     assert subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True).stdout == ""
+    shutil.rmtree(Layout.from_env(root).run_root)

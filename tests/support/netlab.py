@@ -189,6 +189,12 @@ def process_alive(pid: int) -> bool:
         return False
 
 
+def mount_points() -> list[str]:
+    """This process's mount points, to check that a test leaves none behind."""
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        return sorted(line.split()[4] for line in handle)
+
+
 def kernel_state() -> dict[str, str]:
     """What a network test must leave as it found: links, addresses, routes, rules."""
     return {

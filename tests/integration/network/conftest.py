@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,12 +19,14 @@ from tests.support.netlab import Box
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[netlab.Lab]:
     before = netlab.kernel_state()
+    mounts = netlab.mount_points()
     lab = netlab.Lab(tmp_path)
     try:
         yield lab
     finally:
         lab.close()
     assert netlab.kernel_state() == before
+    assert netlab.mount_points() == mounts
 
 
 @pytest.fixture
@@ -37,6 +40,7 @@ def networks(tmp_path: Path, lab: netlab.Lab) -> Iterator[Networks]:
         manager.remove(network.name)
     assert manager.responder.pid() is None
     assert not os.path.exists(manager.responder.config_path)
+    shutil.rmtree(store.layout.run_root)
 
 
 @pytest.fixture
