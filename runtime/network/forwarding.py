@@ -86,5 +86,6 @@ def release(user: str) -> None:
         path.unlink()
     try:
         path.with_suffix(".lock").unlink()
-    except FileNotFoundError:
-        pass
+        path.parent.rmdir()
+    except OSError:
+        pass  # gone already, or another namespace's record is still there

@@ -46,6 +46,12 @@ class Networks:
         self.run_dir = Path(store.layout.run_root) / "network"
         self.responder = ResponderProcess(self.run_dir)
 
+    def namespace_path(self, key: str) -> Path:
+        """Where to pin a container's network namespace (for `runtime.linux.netns.create`)."""
+        if not _NAME_RE.match(key):
+            raise NetworkError(f"invalid network namespace name {key!r}")
+        return Path(self.store.layout.run_root) / "netns" / key
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         with self.store.lock(LOCK_NAME):

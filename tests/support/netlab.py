@@ -124,6 +124,11 @@ class Lab:
         self.namespaces.append(path)
         return path
 
+    def adopt(self, path: Path) -> Path:
+        """Remove this pinned namespace with the lab's own."""
+        self.namespaces.append(path)
+        return path
+
     def start(self, netns_path: str | Path, argv: list[str]) -> Process:
         """Start `argv` inside a namespace."""
         process = Process(
@@ -161,11 +166,14 @@ class Lab:
         time.sleep(0.3)
 
     def close(self) -> None:
+        """Stop every process and remove every namespace and link the lab made (idempotent)."""
         for process in self.processes:
             process.stop()
         subprocess.run(["ip", "link", "del", "lan0"], capture_output=True, check=False)
         for path in self.namespaces:
             netns.remove(path)
+        self.processes.clear()
+        self.namespaces.clear()
 
 
 def resolve(netns_path: str | Path, name: str, resolv_conf: str, scratch: Path) -> list[str]:

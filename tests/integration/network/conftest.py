@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from runtime.linux import netns
 from runtime.network import Networks
 from runtime.store import Store
 from tests.support import netlab
@@ -34,6 +35,7 @@ def networks(tmp_path: Path, lab: netlab.Lab) -> Iterator[Networks]:
     store = Store.open(tmp_path / "root")
     manager = Networks(store)
     yield manager
+    lab.close()  # the containers' processes and pins go first, as a container engine would
     for endpoint in manager.endpoints():
         manager.forget(endpoint.container_id)
     for network in manager.all():
@@ -56,7 +58,7 @@ def make_box(lab: netlab.Lab, networks: Networks) -> Callable[..., Box]:
     ) -> Box:
         number = next(counter)
         container_id = hashlib.sha256(f"{name}/{number}".encode()).hexdigest()
-        path = lab.namespace(f"box{number}")
+        path = lab.adopt(netns.create(networks.namespace_path(f"box{number}")))
         endpoints = [
             networks.connect(
                 net,
