@@ -10,7 +10,7 @@ a large body) three ways:
              splicing bytes between two sockets in a thread per direction.
 
 Everything happens in a private network namespace the script makes for itself.
-Run as root: python bench/ports.py [--seconds 5] [--rounds 3] [--size-mb 256]
+Run as root: python bench/ports.py [--seconds 3] [--rounds 5] [--size-mb 256]
 """
 
 from __future__ import annotations
@@ -191,8 +191,8 @@ def _bench(seconds: int, size_mb: int, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per path")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--seconds", type=int, default=3, help="wrk duration per path")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
     parser.add_argument("--size-mb", type=int, default=256, help="size of the large body")
     parser.add_argument("--serve", metavar="BIG_FILE", help=argparse.SUPPRESS)
     parser.add_argument("--proxy", metavar="TARGET_IP", help=argparse.SUPPRESS)
