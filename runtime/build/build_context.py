@@ -101,14 +101,6 @@ def load_build_context(root: str | os.PathLike[str], dockerfile: str | None = No
     return BuildContext(root_path, dockerfile_path, content, patterns, ignore_file)
 
 
-def _without_trailing_glob(text: str) -> str:
-    if text.endswith("/**"):
-        text = text[:-3]
-    if text.endswith("/*"):
-        text = text[:-2]
-    return text
-
-
 @dataclass
 class _Directory:
     entry: ContextEntry
@@ -125,14 +117,14 @@ def walk_context(root: Path, matcher: PatternMatcher) -> Iterator[ContextEntry]:
     exceptions = [pattern for pattern in matcher.patterns if pattern.exclusion]
     # Only plain-path exceptions let us prove a directory holds nothing to keep.
     prefix_only = not any(
-        _PATTERN_CHARACTERS & set(_without_trailing_glob(pattern.text)) for pattern in exceptions
+        _PATTERN_CHARACTERS & set(pattern.without_trailing_glob()) for pattern in exceptions
     )
 
     def reachable(directory: str) -> bool:
         if not prefix_only:
             return True
         return any(
-            (_without_trailing_glob(pattern.text) + "/").startswith(directory + "/")
+            (pattern.without_trailing_glob() + "/").startswith(directory + "/")
             for pattern in exceptions
         )
 

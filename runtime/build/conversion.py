@@ -15,6 +15,7 @@ from runtime.build.durations import MILLISECOND, DurationError, format_duration,
 from runtime.build.flags import FlagError, FlagSet
 from runtime.build.gotext import NumberError, parse_int, quote, trim_space
 from runtime.build.heredocs import chomp, find_heredoc
+from runtime.build.image_config import Healthcheck
 from runtime.build.instructions import INSTRUCTION_NAMES, Location
 from runtime.build.mounts import MountError, parse_device, parse_mount_spec
 from runtime.build.suggestions import with_suggestion
@@ -295,7 +296,7 @@ def _healthcheck(node: Node) -> model.Instruction:
     if kind == "NONE":
         if rest:
             raise InstructionError("HEALTHCHECK NONE takes no arguments")
-        return model.HealthcheckInstruction(test=("NONE",), **_common(node))
+        return model.HealthcheckInstruction(health=Healthcheck(test=("NONE",)), **_common(node))
 
     def declare(flags: FlagSet) -> None:
         for name in ("interval", "timeout", "start-period", "start-interval", "retries"):
@@ -319,15 +320,15 @@ def _healthcheck(node: Node) -> model.Instruction:
             raise InstructionError(str(error)) from None
         if retries < 0:
             raise InstructionError(f"--retries cannot be negative ({retries})")
-    return model.HealthcheckInstruction(
+    health = Healthcheck(
         test=test,
         interval=intervals["interval"],
         timeout=intervals["timeout"],
         start_period=start_period,
         start_interval=start_interval,
         retries=retries,
-        **_common(node),
     )
+    return model.HealthcheckInstruction(health=health, **_common(node))
 
 
 def _expose(node: Node) -> model.Instruction:

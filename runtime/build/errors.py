@@ -31,3 +31,7 @@ class ExpansionError(BuildError):
 
 class IgnorePatternError(BuildError):
     """A `.dockerignore` pattern (or a COPY --exclude pattern) is malformed."""
+
+
+class StepError(BuildError):
+    """A build step that cannot be planned or run; the caller adds the Dockerfile location."""

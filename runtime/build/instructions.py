@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from runtime.build.image_config import Healthcheck
 from runtime.build.mounts import Device, MountSpec
 
 
@@ -266,12 +267,7 @@ class HealthcheckInstruction(Instruction):
     """HEALTHCHECK NONE, or HEALTHCHECK [options] CMD command; durations in nanoseconds."""
 
     NAME: ClassVar[str] = "HEALTHCHECK"
-    test: tuple[str, ...]
-    interval: int = 0
-    timeout: int = 0
-    start_period: int = 0
-    start_interval: int = 0
-    retries: int = 0
+    health: Healthcheck
 
 
 @dataclass(frozen=True, kw_only=True)
