@@ -8,6 +8,7 @@ in everything but the content; the executor adds a digest per source.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -18,9 +19,17 @@ from typing import Any
 CACHE_VERSION = "pycompose.build.v1"
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    raise TypeError(f"{type(value).__name__} is not plain data")
+
+
 def canonical_json(data: Any) -> str:
-    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept; dataclasses as objects."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_fields
+    )
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ def _json_args(node: Node, args: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _command_line(node: Node, empty_as_none: bool) -> model.CommandLine:
-    files = tuple(model.InlineFile(h.name, h.content, h.chomp) for h in node.heredocs)
+    files = tuple(model.InlineFile(h.name, h.content, h.chomp, h.expand) for h in node.heredocs)
     args: tuple[str, ...] | None = _json_args(node, node.args)
     if empty_as_none and not args:
         args = None

@@ -244,8 +244,11 @@ def _cache_inputs(
     if outcome.action is None:
         fields = {"created_by": outcome.created_by, "config": config.to_oci()}
         return CacheInputs.of(instruction.name, fields)
-    fields = dataclasses.asdict(outcome.action)
-    fields.pop("proxy_env", None)  # proxies never change a result (as in BuildKit)
+    fields = {
+        f.name: getattr(outcome.action, f.name)
+        for f in dataclasses.fields(outcome.action)
+        if f.name != "proxy_env"  # proxies never change a result (as in BuildKit)
+    }
     sources: tuple[str, ...] = ()
     if isinstance(outcome.action, CopyAction):
         sources = outcome.action.sources

@@ -82,11 +82,16 @@ class ArgDefinition:
 
 @dataclass(frozen=True)
 class InlineFile:
-    """A here-document attached to RUN: fed to the shell, or run if it has a shebang."""
+    """A here-document attached to RUN: fed to the shell, or run if it has a shebang.
+
+    `expand` records whether the marker was unquoted; as in BuildKit, only the
+    shell acts on it (and only when the here-document is handed to the shell).
+    """
 
     name: str
     data: str
     chomp: bool = False
+    expand: bool = True
 
 
 @dataclass(frozen=True)

@@ -267,7 +267,10 @@ class _ShellWord:
             raise _Failure("syntax error: bad substitution")
         name = self.process_name()
         ch = self.next()
-        modifier = ch or _RUNE_ERROR
+        if ch == EOF_CHAR:
+            # BuildKit reports an unreadable "unsupported modifier (\ufffd)" here.
+            raise _Failure("syntax error: missing '}'")
+        modifier = ch
         if ch == "}":
             value, found = self.get_env(name)
             if not found and self.options.skip_unset:
@@ -447,7 +450,26 @@ def _replace_all(regex: re.Pattern[str], value: str, replacement: str) -> str:
     return "".join(out)
 
 
+def _plain_words(word: str) -> tuple[str, ...]:
+    words: list[str] = []
+    current: list[str] = []
+    for ch in word:
+        if is_space(ch):
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(ch)
+    if current:
+        words.append("".join(current))
+    return tuple(words)
+
+
 def _run(word: str, env: Mapping[str, str], options: LexerOptions) -> Expansion:
+    specials = "$<" + options.escape + ("" if options.skip_quotes else "'\"")
+    if not any(ch in word for ch in specials):
+        # Nothing to expand, unquote or unescape: most words of most Dockerfiles.
+        return Expansion(word, _plain_words(word), frozenset(), frozenset())
     shell_word = _ShellWord(word, env, options)
     try:
         result, words = shell_word.process_until(EOF_CHAR, options.raw_escapes)

@@ -146,8 +146,10 @@ def parse_syntax(text: str | bytes, filename: str = "Dockerfile") -> SyntaxTree:
             continue
         line = _join_continuation(reader, token, ended)
         node = _node_from_line(reader, line, tuple(comments), start)
-        node = _read_heredocs(reader, node, line, start)
-        nodes.append(replace(node, start_line=start, end_line=reader.line_number))
+        heredocs = _read_heredocs(reader, node, line, start)
+        nodes.append(
+            replace(node, start_line=start, end_line=reader.line_number, heredocs=heredocs)
+        )
         comments = []
     if not nodes:
         raise reader.error("file with no instructions", reader.line_number)
@@ -209,9 +211,10 @@ def _may_have_heredocs(node: Node) -> bool:
     return target.command in _HEREDOC_INSTRUCTIONS and not target.json
 
 
-def _read_heredocs(reader: _Reader, node: Node, line: str, start: int) -> Node:
+def _read_heredocs(reader: _Reader, node: Node, line: str, start: int) -> tuple[Heredoc, ...]:
+    """The here-documents the node opens, with their bodies read from the following lines."""
     if not _may_have_heredocs(node) or "<<" not in line:
-        return node
+        return ()
     try:
         opened = heredocs_from_line(line)
     except HeredocError as error:
@@ -232,4 +235,4 @@ def _read_heredocs(reader: _Reader, node: Node, line: str, start: int) -> Node:
         if not terminated:
             raise reader.error("unterminated heredoc", start, reader.line_number)
         bodies.append(replace(heredoc, content="".join(content)))
-    return replace(node, heredocs=tuple(bodies))
+    return tuple(bodies)

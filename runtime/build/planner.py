@@ -252,7 +252,7 @@ def _check_cycles(dockerfile: Dockerfile, stages: list[PlannedStage]) -> None:
         cycle = visit(planned.index, [], [])
         if cycle is not None:
             message = f"circular dependency detected on stage: {planned.stage.display_name}"
-            raise _error(dockerfile, message, cycle[-1].location)
+            raise _error(dockerfile, message, cycle[0].location)
 
 
 def plan_build(dockerfile: Dockerfile, options: BuildOptions | None = None) -> BuildPlan:
