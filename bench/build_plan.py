@@ -54,7 +54,7 @@ def plan_all(text: str) -> None:
     done: dict[int, StageProgram] = {}
     for planned in plan.needed:
         if planned.base.stage_index is not None:
-            base = done[planned.base.stage_index].final.for_child()
+            base = done[planned.base.stage_index].final
         else:
             base = StageState.from_image(None if planned.base.kind == "scratch" else BASE_IMAGE)
         done[planned.index] = plan_stage(plan, planned.index, base)

@@ -8,7 +8,7 @@ it, its history entry exactly as BuildKit writes it, and its cache inputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from runtime.build.cache_keys import CacheInputs
@@ -43,10 +43,6 @@ class StageState:
     def environment(self) -> Environment:
         """A mutable copy of the build-time environment."""
         return Environment(self.env)
-
-    def for_child(self) -> StageState:
-        """The start of a stage FROM this one: ONBUILD triggers do not carry over."""
-        return replace(self, config=replace(self.config, on_build=()))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def plan_everything(text: bytes) -> None:
     finals: dict[int, StageState] = {}
     for planned in plan.needed:
         if planned.base.stage_index is not None:
-            base = finals[planned.base.stage_index].for_child()
+            base = finals[planned.base.stage_index]
         else:
             base = StageState.from_image(None)
         finals[planned.index] = plan_stage(plan, planned.index, base).final

@@ -28,7 +28,7 @@ def programs(built: BuildPlan, images: dict[str, Any] | None = None) -> dict[int
     done: dict[int, StageProgram] = {}
     for planned in built.needed:
         if planned.base.stage_index is not None:
-            base = done[planned.base.stage_index].final.for_child()
+            base = done[planned.base.stage_index].final
         elif planned.base.kind == "scratch":
             base = StageState.from_image(None)
         else:
