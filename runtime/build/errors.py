@@ -1,0 +1,37 @@
+"""The build package's exception family: every failure a user can act on derives from BuildError."""
+
+from __future__ import annotations
+
+from runtime.errors import EngineError
+
+
+class BuildError(EngineError):
+    """A build failed: bad Dockerfile, bad build context, bad option or a failing step."""
+
+
+class DockerfileError(BuildError):
+    """The Dockerfile is invalid; the message reads `Dockerfile:7: what is wrong`.
+
+    `start` and `end` are the 1-based lines of the instruction (or directive) at
+    fault; both are 0 when the error concerns the file as a whole.
+    """
+
+    def __init__(self, message: str, filename: str = "Dockerfile", start: int = 0, end: int = 0):
+        self.message = message
+        self.filename = filename
+        self.start = start
+        self.end = max(end, start)
+        where = f"{filename}:{start}" if start > 0 else filename
+        super().__init__(f"{where}: {message}")
+
+
+class ExpansionError(BuildError):
+    """A word could not be expanded (`${VAR:?message}`, a missing quote or brace)."""
+
+
+class IgnorePatternError(BuildError):
+    """A `.dockerignore` pattern (or a COPY --exclude pattern) is malformed."""
+
+
+class StepError(BuildError):
+    """A build step that cannot be planned or run; the caller adds the Dockerfile location."""

@@ -1,0 +1,6 @@
+FROM busybox
+RUN echo one \
+    && echo two
+COPY \
+    --chmod \
+    a b

@@ -1,0 +1,4 @@
+FROM busybox
+COPY file <<EOF
+body
+EOF

@@ -1,0 +1,3 @@
+# build it
+RUN echo too early
+FROM busybox

@@ -1,0 +1,2 @@
+FROM busybox
+COPY --chmod=8777 a /a

@@ -1,0 +1,3 @@
+ARG SRC=builder
+FROM busybox
+COPY --from=$SRC /x /x

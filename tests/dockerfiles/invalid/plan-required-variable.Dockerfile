@@ -1,0 +1,3 @@
+FROM busybox
+ARG VERSION
+ENV VERSION="${VERSION:?set it with --build-arg}"

@@ -1,0 +1,4 @@
+FROM busybox
+	  RUN	echo tabs and spaces   
+   
+	CMD    echo   kept   inside   
