@@ -255,7 +255,11 @@ def _extends(node: Node, path: Path) -> Node:
 
 
 def _nested(transforms: dict[str, Transform]) -> Transform:
+    """Apply `transforms` inside a mapping (a null, which Compose allows, is an empty one)."""
+
     def transform(node: Node, path: Path) -> Node:
+        if node.value is None:
+            return nodes.mapping(node.location)
         if node.is_mapping:
             _apply(node, path, transforms)
         return node

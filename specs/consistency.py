@@ -42,10 +42,6 @@ class _Service:
         service = self.service
         if service.image is None and service.build is None:
             raise self.fail((), "needs 'image' or 'build' (what should it run?)")
-        for dependency in service.depends_on:
-            if dependency == self.name:
-                raise self.fail(("depends_on", dependency), "a service cannot depend on itself")
-            self.require_service(dependency, ("depends_on", dependency))
         for key in ("network_mode", "ipc", "pid", "uts"):
             mode = getattr(service, key)
             if mode and mode.startswith(SERVICE_PREFIX):
@@ -55,6 +51,10 @@ class _Service:
                 self.require_service(source.split(":")[0], ("volumes_from", index), key=False)
         for index, link in enumerate(service.links):
             self.require_service(link.split(":")[0], ("links", index), key=False)
+        for dependency in service.depends_on:
+            if dependency == self.name:
+                raise self.fail(("depends_on", dependency), "a service cannot depend on itself")
+            self.require_service(dependency, ("depends_on", dependency))
         self.check_references()
         self.check_mount_targets()
         if service.container_name and service.deploy.replicas > 1:

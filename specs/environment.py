@@ -91,7 +91,7 @@ def _read_entry(
         values = read_env_file(location, display_name(location, cwd), environment, raw=raw)
     except SpecError as exc:
         if exc.location is None:
-            raise nodes.error(file, (*path, "path"), exc.message) from None
+            raise nodes.error(file, path, exc.message) from None
         raise
     return [(key, Node(value, file.location)) for key, value in values.items()]
 

@@ -10,6 +10,7 @@ Each stage is its own module; this one only runs them in order.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -56,6 +57,26 @@ def load(
     `working_dir` is the project directory (default: the first file's directory).
     Raises SpecError, whose text names the file, line, column and key path.
     """
+    # A load allocates many small objects and no reference cycles; with the cyclic
+    # collector running, its full passes over the growing heap make the load grow
+    # quadratically with the number of services.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(paths, env, profiles, project_name, env_files, working_dir)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(
+    paths: Sequence[PathLike],
+    env: Mapping[str, str] | None,
+    profiles: Sequence[str] | None,
+    project_name: str | None,
+    env_files: Sequence[PathLike] | None,
+    working_dir: PathLike | None,
+) -> Project:
     process = dict(os.environ if env is None else env)
     cwd = Path.cwd()
     directory = Path(os.path.normpath(cwd / os.fspath(working_dir))) if working_dir else None
@@ -63,7 +84,7 @@ def load(
     project_directory = directory or discovery.files[0].parent
     environment = project_environment(process, project_directory, env_files, cwd)
     session = _Session(cwd, list(discovery.warnings))
-    documents = [session.parse(str(file)) for file in discovery.files]
+    documents = [session.peek(str(file)) for file in discovery.files]
     name = decide_name(
         project_name, environment, [doc for docs in documents for doc in docs], project_directory
     )
@@ -100,17 +121,27 @@ class _Session:
     def __init__(self, cwd: Path, warnings: list[str]):
         self.cwd = cwd
         self.warnings = warnings
-        self.parsed: dict[str, list[Node]] = {}
+        self.fresh: dict[str, list[Node]] = {}
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def parse(self, file: str) -> list[Node]:
-        """The YAML documents of `file` (each file is read once; callers get copies)."""
-        if file not in self.parsed:
-            self.parsed[file] = parse_file(Path(file), display_name(file, self.cwd))
-        return [nodes.copy(document) for document in self.parsed[file]]
+    def peek(self, file: str) -> list[Node]:
+        """The YAML documents of `file`, to read but not to change."""
+        if file not in self.fresh:
+            self.fresh[file] = parse_file(Path(file), display_name(file, self.cwd))
+        return self.fresh[file]
+
+    def take(self, file: str) -> list[Node]:
+        """The YAML documents of `file`, for stages that change them (parsed anew when an
+        earlier stage already took them: a file used twice is rare, copying every file is not)."""
+        documents = self.fresh.pop(file, None)
+        return (
+            documents
+            if documents is not None
+            else parse_file(Path(file), display_name(file, self.cwd))
+        )
 
     def load_tree(
         self, files: list[str], base_dir: str, environment: Mapping[str, str], chain: list[str]
@@ -118,7 +149,7 @@ class _Session:
         """Files merged in order, each interpolated, canonical, with includes and extends."""
         trees: list[Node] = []
         for file in files:
-            for document in prepare(self.parse(file), base_dir, environment, self.warn):
+            for document in prepare(self.take(file), base_dir, environment, self.warn):
                 self._include(document, environment, [*chain, file])
                 self._extend(file, document, environment)
                 trees.append(document)
@@ -143,5 +174,5 @@ class _Session:
         """The tree of a file named by `extends: {file: ...}`, its paths against its directory."""
         if not Path(file).is_file():
             raise nodes.error(node, where, f"{display_name(file, self.cwd)}: no such file")
-        prepared = prepare(self.parse(file), os.path.dirname(file), environment, self.warn)
+        prepared = prepare(self.take(file), os.path.dirname(file), environment, self.warn)
         return merge_all(prepared) or nodes.mapping(node.location)

@@ -156,8 +156,26 @@ def _hashable(value: Any) -> Any:
 
 
 def merge_all(documents: list[Node]) -> Node | None:
-    """Merge a list of file trees in order; None for no documents."""
+    """Merge a list of file trees in order; None for no documents. A single tree is
+    settled in place (its `!reset` entries dropped, tags cleared) rather than copied."""
+    if len(documents) == 1:
+        return _settle_in_place(documents[0])
     merged: Node | None = None
     for document in documents:
         merged = merge(merged, document)
     return merged
+
+
+def _settle_in_place(node: Node) -> Node:
+    node.tag = ""
+    value = node.value
+    if isinstance(value, dict):
+        for key, child in list(value.items()):
+            if child.tag == RESET:
+                node.pop(key)
+            else:
+                _settle_in_place(child)
+    elif isinstance(value, list):
+        for item in value:
+            _settle_in_place(item)
+    return node

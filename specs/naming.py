@@ -39,7 +39,7 @@ def project_name(
 ) -> str:
     """Decide the project's name (see the module docstring for the order)."""
     if explicit is not None:
-        return _checked(explicit, "the project name")
+        return _checked(explicit, "-p")
     from_environment = environment.get("COMPOSE_PROJECT_NAME")
     if from_environment:
         return _checked(from_environment, "COMPOSE_PROJECT_NAME")
@@ -72,5 +72,5 @@ def project_name(
 
 def _checked(name: str, origin: str) -> str:
     if not _VALID.match(name):
-        raise SpecError(f'invalid project name "{name}" from {origin}: {_RULE}')
+        raise SpecError(f'invalid project name "{name}" (from {origin}): {_RULE}')
     return name

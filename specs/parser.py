@@ -86,7 +86,8 @@ def parse(text: str, display_name: str) -> list[Node]:
     try:
         while loader.check_node():
             root = loader.get_node()
-            _Converter(loader, display_name).check_size(root)
+            if "*" in text:  # only aliases can make a document grow
+                _Converter(loader, display_name).check_size(root)
             documents.append(_Converter(loader, display_name).convert(root, 0))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, text, display_name) from None

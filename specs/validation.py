@@ -79,7 +79,8 @@ def _translate(detail: ErrorDetails, root: Node) -> SpecError:
     if kind == "extra_forbidden":
         key = str(detail["loc"][-1])
         return nodes.error(nodes.locate(root, path, key=True), path, f"unknown key '{key}'")
-    return nodes.error(nodes.locate(root, path), path, _message(detail))
+    on_key = "[key]" in detail["loc"]
+    return nodes.error(nodes.locate(root, path, key=on_key), path, _message(detail))
 
 
 def _tree_path(root: Node, location: tuple[int | str, ...]) -> nodes.Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from specs.model.base import SpecModel
 
@@ -17,14 +17,14 @@ class Build(SpecModel):
     None when `dockerfile_inline` is used."""
     dockerfile_inline: str | None = None
     """The Dockerfile itself."""
-    args: dict[str, str] = {}
+    args: dict[str, str] = Field(default_factory=dict)
     """Build arguments; arguments without a value take theirs from the environment."""
     target: str | None = None
     """The stage of a multi-stage Dockerfile to build."""
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = Field(default_factory=dict)
     network: str | None = None
     """Network mode of the build's RUN steps (`default`, `host`, `none`)."""
-    tags: list[str] = []
+    tags: list[str] = Field(default_factory=list)
     """More names for the built image."""
 
     unsupported = frozenset(

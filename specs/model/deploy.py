@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import field_serializer, field_validator
+from pydantic import Field, field_serializer, field_validator
 
 from specs.model.base import SpecModel
 from specs.model.scalars import ByteSize, Cpus, Duration, NonNegative
@@ -54,8 +54,8 @@ class ResourceReservations(SpecModel):
 class Resources(SpecModel):
     """Limits and reservations."""
 
-    limits: ResourceLimits = ResourceLimits()
-    reservations: ResourceReservations = ResourceReservations()
+    limits: ResourceLimits = Field(default_factory=ResourceLimits)
+    reservations: ResourceReservations = Field(default_factory=ResourceReservations)
 
 
 class RestartPolicy(SpecModel):
@@ -67,6 +67,8 @@ class RestartPolicy(SpecModel):
     window: Duration | None = None
     """How long a restart must stay up to count as a success."""
 
+    always_dumped = frozenset({"condition"})
+
 
 class Deploy(SpecModel):
     """How many containers run a service and with which resources."""
@@ -74,9 +76,9 @@ class Deploy(SpecModel):
     mode: Literal["replicated"] = "replicated"
     replicas: NonNegative = 1
     """Number of containers (the service-level `scale` is moved here)."""
-    resources: Resources = Resources()
+    resources: Resources = Field(default_factory=Resources)
     restart_policy: RestartPolicy | None = None
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = Field(default_factory=dict)
     """Labels of the service (not of its containers)."""
 
     unsupported = frozenset({"endpoint_mode", "placement", "rollback_config", "update_config"})

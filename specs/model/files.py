@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from specs.model.base import SpecModel
 from specs.model.scalars import FileMode
@@ -19,21 +19,22 @@ class _Source(SpecModel):
     environment: str | None = None
     """Name of the variable of the project's environment holding the content."""
     external: bool = False
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = Field(default_factory=dict)
 
     always_dumped = frozenset({"name"})
 
     @model_validator(mode="after")
     def _one_source(self) -> _Source:
         kinds = type(self).sources_of()
-        given = [kind for kind in kinds if getattr(self, kind) is not None]
+        given = [f"'{kind}'" for kind in kinds if getattr(self, kind) is not None]
         if self.external:
             if given:
-                raise ValueError(f"'{given[0]}' cannot be set when 'external' is true")
-        elif len(given) != 1:
-            choices = " or ".join(f"'{kind}'" for kind in kinds)
-            which = " and ".join(f"'{kind}'" for kind in given) if given else "none of them"
-            raise ValueError(f"exactly one of {choices} must be set (found {which})")
+                raise ValueError(f"{given[0]} cannot be set when 'external' is true")
+        elif not given:
+            choices = ", ".join(f"'{kind}'" for kind in kinds[:-1]) + f" or '{kinds[-1]}'"
+            raise ValueError(f"needs {choices} to say where its content comes from")
+        elif len(given) > 1:
+            raise ValueError(f"sets both {' and '.join(given)}; set only one")
         return self
 
     @classmethod

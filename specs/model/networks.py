@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from specs.model.base import SpecModel
 from specs.model.scalars import IPAddress, IPv4, IPv6, Subnet
@@ -15,7 +15,7 @@ class IpamPool(SpecModel):
     ip_range: Subnet | None = None
     """The part of the subnet containers get addresses from."""
     gateway: IPAddress | None = None
-    aux_addresses: dict[str, IPAddress] = {}
+    aux_addresses: dict[str, IPAddress] = Field(default_factory=dict)
     """Addresses the IPAM driver must not hand out, by host name."""
 
 
@@ -23,8 +23,8 @@ class Ipam(SpecModel):
     """Address management of a network."""
 
     driver: str | None = None
-    config: list[IpamPool] = []
-    options: dict[str, str] = {}
+    config: list[IpamPool] = Field(default_factory=list)
+    options: dict[str, str] = Field(default_factory=dict)
 
 
 class Network(SpecModel):
@@ -34,13 +34,13 @@ class Network(SpecModel):
     """The network's real name: `<project>_<key>` unless set, or the key when external."""
     driver: str | None = None
     """None is the default driver (bridge)."""
-    driver_opts: dict[str, str] = {}
+    driver_opts: dict[str, str] = Field(default_factory=dict)
     ipam: Ipam | None = None
     external: bool = False
     """Made outside the project: used, never created or removed."""
     internal: bool = False
     """No route out of the network."""
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = Field(default_factory=dict)
     enable_ipv4: bool = True
     enable_ipv6: bool = False
 
@@ -61,7 +61,7 @@ class Network(SpecModel):
 class ServiceNetwork(SpecModel):
     """How a service is attached to one network (`services.<name>.networks.<key>`)."""
 
-    aliases: list[str] = []
+    aliases: list[str] = Field(default_factory=list)
     """More names the service answers to on this network."""
     ipv4_address: IPv4 | None = None
     """A static address from the network's subnet."""

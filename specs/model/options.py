@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from specs.model.base import SpecModel
 
@@ -59,7 +59,7 @@ class Logging(SpecModel):
 
     driver: str | None = None
     """None is the default (`json-file`)."""
-    options: dict[str, str] = {}
+    options: dict[str, str] = Field(default_factory=dict)
 
 
 class Ulimit(SpecModel):

@@ -20,11 +20,11 @@ class Project(SpecModel):
 
     name: str
     """The project name (`-p`, COMPOSE_PROJECT_NAME, `name:` or the directory's name)."""
-    services: dict[str, Service] = {}
-    networks: dict[str, Network] = {}
-    volumes: dict[str, Volume] = {}
-    configs: dict[str, Config] = {}
-    secrets: dict[str, Secret] = {}
+    services: dict[str, Service] = Field(default_factory=dict)
+    networks: dict[str, Network] = Field(default_factory=dict)
+    volumes: dict[str, Volume] = Field(default_factory=dict)
+    configs: dict[str, Config] = Field(default_factory=dict)
+    secrets: dict[str, Secret] = Field(default_factory=dict)
 
     working_dir: str = Field(default="", exclude=True)
     """The project directory: relative paths of the files were resolved against it."""

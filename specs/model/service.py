@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_serializer, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_serializer, field_validator
 
 from specs.model.base import SpecModel
 from specs.model.build import Build
@@ -70,17 +70,42 @@ CONTAINER_PREFIX = "container:"
 _RESTART = re.compile(r"^(no|always|unless-stopped|on-failure(:\d+)?)$")
 _CPUSET = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 _EXPOSE = re.compile(r"^\d+(-\d+)?/(tcp|udp|sctp)$")
-_FORMS = {
-    "cpuset": (_CPUSET, "a CPU list (like 0-3 or 0,2)"),
-    "expose": (_EXPOSE, "a port (like 3000, 3000/udp or 8000-8010)"),
-    "tmpfs": (re.compile(r"^/"), "an absolute path in the container"),
-}
 _NAMESPACE_MODES = {
     "network_mode": ("bridge", "host", "none"),
     "ipc": ("private", "shareable", "host", "none"),
     "pid": ("host",),
     "uts": ("host",),
 }
+
+
+def _capability(value: str) -> str:
+    name = value.upper()
+    name = name[4:] if name.startswith("CAP_") else name
+    if name not in CAPABILITIES:
+        raise ValueError(f'"{value}" is not a Linux capability{did_you_mean(name, CAPABILITIES)}')
+    return name
+
+
+def _ulimit_name(name: str) -> str:
+    if name not in ULIMIT_NAMES:
+        raise ValueError(f"'{name}' is not a ulimit{did_you_mean(name, ULIMIT_NAMES)}")
+    return name
+
+
+def _form(pattern: re.Pattern[str], expected: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f'"{value}" is not {expected}')
+        return value
+
+    return AfterValidator(check)
+
+
+Capability = Annotated[str, AfterValidator(_capability)]
+UlimitName = Annotated[str, AfterValidator(_ulimit_name)]
+CpuSet = Annotated[str, _form(_CPUSET, "a CPU list (like 0-3 or 0,2)")]
+ExposedPort = Annotated[str, _form(_EXPOSE, "a port (like 3000, 3000/udp or 8000-8010)")]
+TmpfsMount = Annotated[str, _form(re.compile(r"^/"), "an absolute path in the container")]
 
 
 def _shared_mode(field: str, value: str | None) -> str | None:
@@ -124,12 +149,12 @@ class Service(SpecModel):
     """Replaces the image's ENTRYPOINT; None keeps it, [] clears it."""
     working_dir: str | None = None
     user: str | None = None
-    environment: dict[str, str] = {}
+    environment: dict[str, str] = Field(default_factory=dict)
     """The container's variables: `env_file` contents overlaid with `environment`;
     variables without a value took theirs from the project's environment or were dropped."""
-    env_file: list[EnvFile] = []
+    env_file: list[EnvFile] = Field(default_factory=list)
     """Where part of `environment` came from (already read into it)."""
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = Field(default_factory=dict)
     init: bool = False
     """Run a small init as PID 1 that reaps zombies and forwards signals."""
     tty: bool = False
@@ -145,55 +170,55 @@ class Service(SpecModel):
     container_name: str | None = None
     hostname: str | None = None
     domainname: str | None = None
-    depends_on: dict[str, Dependency] = {}
+    depends_on: dict[str, Dependency] = Field(default_factory=dict)
     """Services to wait for, including those Compose implies (links, `service:` namespaces,
     volumes_from)."""
-    profiles: list[str] = []
+    profiles: list[str] = Field(default_factory=list)
     """The service runs only when one of these profiles is active (always when empty)."""
 
     # Network.
-    networks: dict[str, ServiceNetwork] = {}
+    networks: dict[str, ServiceNetwork] = Field(default_factory=dict)
     """Networks joined, by their key in the project's `networks`."""
     network_mode: str | None = None
     """`bridge`, `host`, `none`, `service:<name>` or `container:<name>` (`net:` ends here)."""
-    ports: list[Port] = []
-    expose: list[str] = []
+    ports: list[Port] = Field(default_factory=list)
+    expose: list[ExposedPort] = Field(default_factory=list)
     """Ports declared but not published, as `PORT[-END]/PROTOCOL`."""
-    links: list[str] = []
+    links: list[str] = Field(default_factory=list)
     """`service` or `service:alias`."""
-    extra_hosts: dict[str, list[IPAddress | Literal["host-gateway"]]] = {}
+    extra_hosts: dict[str, list[IPAddress | Literal["host-gateway"]]] = Field(default_factory=dict)
     """More /etc/hosts entries: host name to addresses."""
-    dns: list[IPAddress] = []
-    dns_search: list[str] = []
-    dns_opt: list[str] = []
+    dns: list[IPAddress] = Field(default_factory=list)
+    dns_search: list[str] = Field(default_factory=list)
+    dns_opt: list[str] = Field(default_factory=list)
 
     # Storage.
-    volumes: list[Mount] = []
-    volumes_from: list[str] = []
+    volumes: list[Mount] = Field(default_factory=list)
+    volumes_from: list[str] = Field(default_factory=list)
     """`service[:ro|rw]` or `container:name[:ro|rw]`."""
-    tmpfs: list[str] = []
+    tmpfs: list[TmpfsMount] = Field(default_factory=list)
     """tmpfs mounts as `/path[:mount options]`."""
-    configs: list[FileReference] = []
-    secrets: list[FileReference] = []
+    configs: list[FileReference] = Field(default_factory=list)
+    secrets: list[FileReference] = Field(default_factory=list)
 
     # Resources and privileges (memory/cpus/pids limits: see `deploy`).
-    deploy: Deploy = Deploy()
+    deploy: Deploy = Field(default_factory=Deploy)
     memswap_limit: SizeOrUnlimited | None = None
     """Memory plus swap, in bytes; -1 for unlimited swap."""
     cpu_shares: NonNegative | None = None
-    cpuset: str | None = None
+    cpuset: CpuSet | None = None
     """CPUs the container may run on (`0-3`, `0,2`)."""
     shm_size: SizeOrUnlimited | None = None
     """Size of /dev/shm in bytes."""
-    ulimits: dict[str, Ulimit] = {}
-    cap_add: list[str] = []
+    ulimits: dict[UlimitName, Ulimit] = Field(default_factory=dict)
+    cap_add: list[Capability] = Field(default_factory=list)
     """Capabilities added, without the `CAP_` prefix (`NET_ADMIN`, or `ALL`)."""
-    cap_drop: list[str] = []
+    cap_drop: list[Capability] = Field(default_factory=list)
     privileged: bool = False
     read_only: bool = False
-    security_opt: list[str] = []
-    devices: list[Device] = []
-    sysctls: dict[str, str] = {}
+    security_opt: list[str] = Field(default_factory=list)
+    devices: list[Device] = Field(default_factory=list)
+    sysctls: dict[str, str] = Field(default_factory=dict)
     ipc: str | None = None
     pid: str | None = None
     uts: str | None = None
@@ -257,29 +282,6 @@ class Service(SpecModel):
     def _check_namespace(cls, value: str | None, info: ValidationInfo) -> str | None:
         return _shared_mode(info.field_name or "", value)
 
-    @field_validator("cap_add", "cap_drop")
-    @classmethod
-    def _check_capabilities(cls, values: list[str]) -> list[str]:
-        normalised = []
-        for value in values:
-            name = value.upper()
-            name = name[4:] if name.startswith("CAP_") else name
-            if name not in CAPABILITIES:
-                hint = did_you_mean(name, CAPABILITIES)
-                raise ValueError(f'"{value}" is not a Linux capability{hint}')
-            if name not in normalised:
-                normalised.append(name)
-        return normalised
-
-    @field_validator("cpuset", "expose", "tmpfs")
-    @classmethod
-    def _check_form(cls, value: str | list[str] | None, info: ValidationInfo) -> object:
-        pattern, expected = _FORMS[info.field_name or ""]
-        for item in [value] if isinstance(value, str) else value or []:
-            if not pattern.match(item):
-                raise ValueError(f'"{item}" is not {expected}')
-        return value
-
     @field_validator("volumes_from")
     @classmethod
     def _check_volumes_from(cls, values: list[str]) -> list[str]:
@@ -292,14 +294,6 @@ class Service(SpecModel):
                     f'"{value}" is not a volumes_from entry (expected SERVICE[:ro|rw] or '
                     "container:NAME[:ro|rw])"
                 )
-        return values
-
-    @field_validator("ulimits")
-    @classmethod
-    def _check_ulimits(cls, values: dict[str, Ulimit]) -> dict[str, Ulimit]:
-        for name in values:
-            if name not in ULIMIT_NAMES:
-                raise ValueError(f"'{name}' is not a ulimit{did_you_mean(name, ULIMIT_NAMES)}")
         return values
 
     @field_serializer("networks", when_used="always")

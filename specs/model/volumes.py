@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from specs.model.base import SpecModel
 
@@ -14,10 +14,10 @@ class Volume(SpecModel):
     """The volume's real name: `<project>_<key>` unless set, or the key when external."""
     driver: str | None = None
     """None is the default (local) driver."""
-    driver_opts: dict[str, str] = {}
+    driver_opts: dict[str, str] = Field(default_factory=dict)
     external: bool = False
     """Made outside the project: used, never created or removed."""
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = Field(default_factory=dict)
 
     always_dumped = frozenset({"name"})
 
