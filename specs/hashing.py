@@ -28,13 +28,17 @@ _LEFT_OUT: Any = {
     "env_file": True,
     "pull_policy": True,
     "extensions": True,
-    "deploy": {"replicas"},
 }
 
 
 def service_hash(service: Service) -> str:
     """The sha256 (hex) of what reaches the service's containers."""
-    data = service.model_dump(mode="json", exclude=_LEFT_OUT)
+    # The replica count is set to its default, which dumps as nothing, rather than
+    # excluded, which would leave an empty `deploy` behind.
+    single = service.model_copy(
+        update={"deploy": service.deploy.model_copy(update={"replicas": 1})}
+    )
+    data = single.model_dump(mode="json", exclude=_LEFT_OUT)
     data = {key: value for key, value in data.items() if not key.startswith(EXTENSION_PREFIX)}
     payload = json.dumps(
         {"service": data, "content": service.content_digest},

@@ -11,7 +11,6 @@ from __future__ import annotations
 from specs import nodes
 from specs.nodes import Node
 
-REWRITTEN_KEYS = {"net": "network_mode"}
 _PLAIN_MODES = ("bridge", "host", "none")
 _EXPECTED = 'expected "bridge", "host", "none" or "container:<name>"'
 

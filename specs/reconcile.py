@@ -15,7 +15,7 @@ from typing import Any
 from specs import nodes, units
 from specs.nodes import Node
 
-REWRITTEN_KEYS = {
+MOVED_KEYS = {
     "mem_limit": "deploy.resources.limits.memory",
     "mem_reservation": "deploy.resources.reservations.memory",
     "cpus": "deploy.resources.limits.cpus",
@@ -62,7 +62,7 @@ def reconcile_resources(root: Node) -> None:
     for name, service in services.items() if services is not None and services.is_mapping else ():
         if not service.is_mapping:
             continue
-        for key, target in REWRITTEN_KEYS.items():
+        for key, target in MOVED_KEYS.items():
             node = service.get(key)
             if node is not None:
                 _move(service, key, target.split("."), ("services", name))

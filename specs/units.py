@@ -40,13 +40,13 @@ def parse_duration(text: str) -> int:
     """`1m30s` -> 90_000_000_000 nanoseconds; raise ValueError for anything else."""
     value = text.strip()
     sign = 1
-    if value[:1] in "+-":
+    if value and value[0] in "+-":
         sign = -1 if value[0] == "-" else 1
         value = value[1:]
     if value == "0":
         return 0
     if not value:
-        raise ValueError(f"{text!r} is not a valid duration ({DURATION_EXPECTED})")
+        raise ValueError(f'"{text}" is not a valid duration ({DURATION_EXPECTED})')
     total = Decimal(0)
     position = 0
     for match in _DURATION_PART.finditer(value):

@@ -59,7 +59,7 @@ def _unknown_key(node: Node, key: str, model: type[SpecModel], path: nodes.Path)
     location = node.key_location(key)
     if key in model.unsupported:
         return nodes.error(location, where, f"pycompose does not support '{key}' yet")
-    hint = did_you_mean(key, model.compose_keys() | model.unsupported)
+    hint = did_you_mean(key, model.compose_keys() | model.unsupported | model.rewritten)
     return nodes.error(location, where, f"unknown key '{key}'{hint}")
 
 

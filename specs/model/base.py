@@ -42,6 +42,8 @@ class SpecModel(BaseModel):
 
     unsupported: ClassVar[frozenset[str]] = frozenset()
     """Keys of the Compose Specification at this level that pycompose refuses for now."""
+    rewritten: ClassVar[frozenset[str]] = frozenset()
+    """Keys accepted in a file that the loader rewrites into other fields (`net`...)."""
     internal_fields: ClassVar[frozenset[str]] = frozenset({"extensions"})
     """Fields that are not Compose keys and cannot be written in a file."""
     always_dumped: ClassVar[frozenset[str]] = frozenset()

@@ -27,6 +27,8 @@ class Healthcheck(SpecModel):
     start_interval: Duration | None = None
     """Time between checks during the start period, in nanoseconds (default 5s)."""
 
+    rewritten = frozenset({"disable"})
+
     @field_validator("test")
     @classmethod
     def _check_test(cls, value: list[str] | None) -> list[str] | None:

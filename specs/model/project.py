@@ -51,6 +51,7 @@ class Project(SpecModel):
         }
     )
     unsupported = frozenset({"models"})
+    rewritten = frozenset({"version", "include"})
     always_dumped = frozenset({"name", "services"})
 
     def service(self, name: str) -> Service:

@@ -229,6 +229,9 @@ class Service(SpecModel):
     content), filled by the loader for `config_hash()`."""
 
     internal_fields = frozenset({"extensions", "name", "content_digest"})
+    rewritten = frozenset(
+        {"extends", "net", "mem_limit", "mem_reservation", "cpus", "pids_limit", "scale"}
+    )
     unsupported = frozenset(
         {
             "annotations",
