@@ -117,6 +117,8 @@ def _message(detail: ErrorDetails) -> str:
         return f"{nodes.describe(value)} is too {size} (must be {words} {context.get(key)})"
     if kind in ("string_too_short", "too_short"):
         return f"{nodes.describe(value)} is too short"
+    if kind == "finite_number":
+        return f"{nodes.describe(value)} is not a finite number"
     if kind == "string_pattern_mismatch":
         return f"{nodes.describe(value)} does not have the expected form"
     return f"{nodes.describe(value)} is not valid here"

@@ -9,6 +9,7 @@ Compose name) are the known keys, their `unsupported` sets the refused ones.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from functools import cache
@@ -21,6 +22,7 @@ from specs.model.project import Project
 from specs.nodes import Node
 from specs.suggestions import did_you_mean
 
+_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
 # How a field's value nests a model: as itself, as the values of a mapping, or as list items.
 Nesting = tuple[str, type[SpecModel]] | None
 
@@ -48,6 +50,12 @@ def _check(node: Node, model: type[SpecModel], path: nodes.Path) -> None:
             _check(child, inner, where)
         elif kind == "mapping":
             for name, value in child.items():
+                if not _NAME.match(name):
+                    raise nodes.error(
+                        child.key_location(name),
+                        (*where, name),
+                        f'"{name}" is not a valid name (use letters, digits, ".", "_" and "-")',
+                    )
                 _check(value, inner, (*where, name))
         else:
             for index, item in child.children():

@@ -152,4 +152,4 @@ Signal = Annotated[str, BeforeValidator(_signal)]
 """A signal name in its `SIGTERM` form (`TERM` and `15` are accepted)."""
 
 NonNegative = Annotated[int, Field(ge=0)]
-Cpus = Annotated[float, Field(ge=0)]
+Cpus = Annotated[float, Field(ge=0, allow_inf_nan=False)]

@@ -67,6 +67,7 @@ CAPABILITIES = frozenset(
 )
 SERVICE_PREFIX = "service:"
 CONTAINER_PREFIX = "container:"
+_CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 _RESTART = re.compile(r"^(no|always|unless-stopped|on-failure(:\d+)?)$")
 _CPUSET = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 _EXPOSE = re.compile(r"^\d+(-\d+)?/(tcp|udp|sctp)$")
@@ -278,6 +279,23 @@ class Service(SpecModel):
                 f'"{value}" is not a restart policy (expected "no", "always", "on-failure", '
                 '"on-failure:<max retries>" or "unless-stopped")'
             )
+        return value
+
+    @field_validator("container_name")
+    @classmethod
+    def _check_container_name(cls, value: str | None) -> str | None:
+        if value is not None and not _CONTAINER_NAME.match(value):
+            raise ValueError(
+                f'"{value}" is not a container name (a letter or digit, then letters, digits, '
+                '".", "_" or "-")'
+            )
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _check_image(cls, value: str | None) -> str | None:
+        if value is not None and (not value or any(char.isspace() for char in value)):
+            raise ValueError(f'"{value}" is not an image reference')
         return value
 
     @field_validator("network_mode", "ipc", "pid", "uts")
