@@ -57,6 +57,8 @@ class _Service:
             self.require_service(dependency, ("depends_on", dependency))
         self.check_references()
         self.check_mount_targets()
+        self.check_network_mode()
+        self.check_memory()
         if service.container_name and service.deploy.replicas > 1:
             raise self.fail(
                 ("container_name",),
@@ -128,6 +130,42 @@ class _Service:
                 first = nodes.format_path(seen[target])
                 raise self.fail(where, f"{target} is already mounted by {first}", key=False)
             seen[target] = where
+
+    def check_network_mode(self) -> None:
+        mode = self.service.network_mode or ""
+        if self.service.ports and (
+            mode == "none" or mode.startswith((SERVICE_PREFIX, CONTAINER_PREFIX))
+        ):
+            owner = mode.split(":", 1)[1] if ":" in mode else ""
+            where = f"; publish them on '{owner}'" if mode.startswith(SERVICE_PREFIX) else ""
+            raise self.fail(
+                ("ports",), f"ports cannot be published with network_mode '{mode}'{where}"
+            )
+
+    def check_memory(self) -> None:
+        service = self.service
+        resources = service.deploy.resources
+        limit = resources.limits.memory
+        if limit is not None and resources.reservations.memory is not None:
+            if resources.reservations.memory > limit:
+                raise self.fail(
+                    ("deploy", "resources", "reservations", "memory"),
+                    f"the memory reservation ({resources.reservations.memory} bytes) is above "
+                    f"the memory limit ({limit} bytes)",
+                    key=False,
+                )
+        swap = service.memswap_limit
+        if swap is not None and swap != -1:
+            if limit is None:
+                raise self.fail(
+                    ("memswap_limit",), "'memswap_limit' needs a memory limit ('mem_limit')"
+                )
+            if swap < limit:
+                raise self.fail(
+                    ("memswap_limit",),
+                    f"memory plus swap ({swap} bytes) is below the memory limit ({limit} bytes)",
+                    key=False,
+                )
 
 
 def _check_cycles(project: Project, root: Node) -> None:

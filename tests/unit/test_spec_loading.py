@@ -289,3 +289,44 @@ def test_helpers_for_consumers(tmp_path: Path) -> None:
     assert project.services["pulled"].restart_policy == ("no", None)
     assert built.replicas == 2
     assert project.networks["default"].name == "demo_default"
+
+
+def test_naming_a_disabled_service_enables_it(tmp_path: Path) -> None:
+    from specs.profiles import enable_services
+
+    project = load(
+        tmp_path,
+        """
+        services:
+          app: {image: busybox}
+          tool: {image: busybox, profiles: [tools], depends_on: [app]}
+          report: {image: busybox, profiles: [reports], depends_on: [helper]}
+          helper: {image: busybox, profiles: [helpers]}
+        """,
+    )
+    enabled = enable_services(project, ["tool"])
+    assert sorted(enabled.services) == ["app", "tool"]
+    assert "tool" not in enabled.disabled_services
+    assert sorted(enable_services(project, ["report", "helper"]).services) == [
+        "app",
+        "helper",
+        "report",
+    ]
+    with pytest.raises(
+        SpecError, match="service 'report' depends on 'helper', which is not enabled"
+    ):
+        enable_services(project, ["report"])
+    with pytest.raises(SpecError, match="no such service: tol"):
+        enable_services(project, ["tol"])
+
+
+def test_specs_imports_neither_orchestrator_nor_runtime() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, specs, specs.rendering, specs.hashing; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('orchestrator', 'runtime')]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
