@@ -146,14 +146,14 @@ class _Service:
         service = self.service
         resources = service.deploy.resources
         limit = resources.limits.memory
-        if limit is not None and resources.reservations.memory is not None:
-            if resources.reservations.memory > limit:
-                raise self.fail(
-                    ("deploy", "resources", "reservations", "memory"),
-                    f"the memory reservation ({resources.reservations.memory} bytes) is above "
-                    f"the memory limit ({limit} bytes)",
-                    key=False,
-                )
+        reservation = resources.reservations.memory
+        if limit is not None and reservation is not None and reservation > limit:
+            raise self.fail(
+                ("deploy", "resources", "reservations", "memory"),
+                f"the memory reservation ({reservation} bytes) is above "
+                f"the memory limit ({limit} bytes)",
+                key=False,
+            )
         swap = service.memswap_limit
         if swap is not None and swap != -1:
             if limit is None:
