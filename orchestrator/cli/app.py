@@ -29,7 +29,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("orchestrator.cli.network", "network", "Manage networks."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["orchestrator.cli.config"]
 
 
 def version_string() -> str:
