@@ -166,13 +166,26 @@ class ResponderProcess:
         pid = self.pid()
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
+            # Wait on the process itself, not on pid(): an exiting process loses its
+            # command line before it is gone, and would look stopped too early.
             deadline = time.monotonic() + STOP_TIMEOUT
-            while self.pid() is not None and time.monotonic() < deadline:
+            while _running(pid) and time.monotonic() < deadline:
                 time.sleep(0.02)
-            if self.pid() is not None:
+            if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+                while _running(pid):
+                    time.sleep(0.01)
         for path in (self.config_path, self.pid_path, self.log_path, self.applied_path):
             try:
                 path.unlink()
             except FileNotFoundError:
                 pass
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie (a dead process awaiting its reaper)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError):
+        return False
