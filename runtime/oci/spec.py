@@ -39,7 +39,7 @@ _SPECIAL_NAMES = {"oci_version": "ociVersion", "uid_mappings": "uidMappings"}
 class _Record:
     """Base of the spec records: camelCase JSON in and out, unknown keys kept."""
 
-    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, kw_only=True)
 
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:
