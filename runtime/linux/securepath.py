@@ -119,6 +119,11 @@ def makedirs_in_root(root: str | os.PathLike[str], path: str, mode: int = 0o755)
         current = os.path.join(current, part)
         host = resolve_in_root(root_path, current)
         if not host.exists():
+            # A symlink may have led to a place whose parents are missing too: make
+            # them, again confined (the resolved path has no symlinks left to follow).
+            parent = host.parent
+            if parent != root_path and not parent.exists():
+                makedirs_in_root(root_path, "/" + str(parent.relative_to(root_path)), mode)
             try:
                 os.mkdir(host, mode)
             except FileExistsError:
