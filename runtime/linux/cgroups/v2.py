@@ -61,7 +61,8 @@ class CgroupV2(CgroupDriver):
         available = set(read_file(leaf / "cgroup.controllers").split())
         missing = needed - available
         if missing:
-            self.remove(path)
+            for directory in reversed(created):
+                remove_if_empty(directory)
             raise CgroupError(
                 f"cgroup v2 at {self.top}: controller(s) {', '.join(sorted(missing))} not "
                 "available for the requested limits"
