@@ -50,10 +50,10 @@ def test_unknown_keys_survive(tmp_path: Path) -> None:
 
 
 def test_bad_specs_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(SpecFormatError, match="no config.json"):
+    with pytest.raises(SpecFormatError, match=r"no config\.json"):
         load_spec(tmp_path)
     (tmp_path / "config.json").write_text('{"process": {"args": []}}')
-    with pytest.raises(SpecFormatError, match="process.args"):
+    with pytest.raises(SpecFormatError, match=r"process\.args"):
         load_spec(tmp_path)
     (tmp_path / "config.json").write_text('{"process": {"args": ["a"], "user": {"uid": "root"}}}')
     with pytest.raises(SpecFormatError, match="integer"):
