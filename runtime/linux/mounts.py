@@ -185,6 +185,10 @@ def mask_path(path: str) -> None:
         syscalls.mount("tmpfs", path, "tmpfs", syscalls.MS_RDONLY, "size=0k")
     else:
         syscalls.mount("/dev/null", path, None, syscalls.MS_BIND)
+        # read-only as crun makes it (runc leaves it writable): writes fail instead of vanishing
+        syscalls.mount(
+            None, path, None, syscalls.MS_BIND | syscalls.MS_REMOUNT | syscalls.MS_RDONLY
+        )
 
 
 def make_readonly_path(path: str) -> None:

@@ -10,7 +10,6 @@ paths and finally make the root read-only if asked.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from runtime.linux import devices, mounts, syscalls, sysctl
@@ -32,7 +31,8 @@ def _mount_cgroups(
             bind = mounts.parse_options(["rbind", *(["ro"] if readonly else [])])
             mounts.mount_in_root(root, plan_mount.destination, str(cg.host_path), None, bind)
         return
-    # v1: a tmpfs holding one directory per hierarchy, each showing the container's cgroup.
+    # v1: a tmpfs holding one directory per hierarchy, each showing the container's cgroup;
+    # the tmpfs itself stays writable as runc and crun leave it (it is the container's own).
     tmpfs = mounts.MountOptions(base_flags, (), "mode=755")
     mounts.mount_in_root(root, plan_mount.destination, "tmpfs", "tmpfs", tmpfs)
     for cg in cgroup_mounts:
@@ -43,12 +43,6 @@ def _mount_cgroups(
         else:
             bind = mounts.parse_options(["rbind", *(["ro"] if readonly else [])])
             mounts.mount_in_root(root, target, str(cg.host_path), None, bind)
-    if readonly:
-        fd = mounts.open_target(root, plan_mount.destination, True)
-        try:
-            mounts.remount_readonly(mounts.fd_path(fd))
-        finally:
-            os.close(fd)
 
 
 def _fill_dev(root: Path, plan: ContainerPlan) -> None:

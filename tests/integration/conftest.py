@@ -13,7 +13,7 @@ import pytest
 from runtime.containers.spec import ContainerSpec
 from runtime.oci.runtime import EmbeddedRuntime, ExitStatus
 from runtime.oci.spec import Mount
-from tests.support.bundles import TestBundle, cgroup_dirs, make_bundle
+from tests.support.bundles import MadeBundle, cgroup_dirs, make_bundle
 from tests.support.rootfs import busybox_available, make_busybox_rootfs
 
 
@@ -43,14 +43,14 @@ class Engine:
     layer: Path
     runtime: EmbeddedRuntime
     cgroup_parent: str
-    bundles: list[TestBundle] = field(default_factory=list)
+    bundles: list[MadeBundle] = field(default_factory=list)
 
     def bundle(
         self,
         spec: ContainerSpec,
         mounts: tuple[Mount, ...] = (),
         layers: list[Path] | None = None,
-    ) -> TestBundle:
+    ) -> MadeBundle:
         container_id = f"{spec.name}-{secrets.token_hex(4)}"
         made = make_bundle(
             self.base, layers or [self.layer], spec, container_id, self.cgroup_parent, mounts
@@ -62,7 +62,7 @@ class Engine:
         made = self.bundle(spec, mounts)
         return self.run_bundle(made)
 
-    def run_bundle(self, made: TestBundle) -> Result:
+    def run_bundle(self, made: MadeBundle) -> Result:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             with open("/dev/null", "rb") as null:
                 stdio = (null.fileno(), out.fileno(), err.fileno())

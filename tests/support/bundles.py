@@ -19,7 +19,7 @@ BUSYBOX_CONFIG = {
 
 
 @dataclass
-class TestBundle:
+class MadeBundle:
     """A bundle on an overlay rootfs; `remove` unmounts and deletes everything it made."""
 
     container_id: str
@@ -43,7 +43,7 @@ def make_bundle(
     container_id: str,
     cgroup_parent: str,
     mounts: tuple[Mount, ...] = (),
-) -> TestBundle:
+) -> MadeBundle:
     """Mount an overlay of `layers` (lowest first) and write a Docker-default bundle for it."""
     directory = base / container_id
     dirs = rootfs.RootfsDirs(directory)
@@ -62,7 +62,7 @@ def make_bundle(
     )
     oci_spec = bundle.build_spec(spec, inputs)
     path = bundle.write_bundle(directory / "bundle", oci_spec)
-    return TestBundle(container_id, path, dirs, oci_spec)
+    return MadeBundle(container_id, path, dirs, oci_spec)
 
 
 def host_mounts() -> set[str]:
@@ -92,4 +92,4 @@ def pids_of(directory: Path) -> list[int]:
         return []
 
 
-__all__ = ["TestBundle", "cgroup_dirs", "host_mounts", "make_bundle"]
+__all__ = ["MadeBundle", "cgroup_dirs", "host_mounts", "make_bundle"]

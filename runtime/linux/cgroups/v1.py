@@ -16,7 +16,23 @@ from runtime.linux.cgroups.base import (
     write_file,
 )
 
-CONTROLLERS = ("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids")
+CONTROLLERS = (
+    "cpu",
+    "cpuacct",
+    "cpuset",
+    "memory",
+    "devices",
+    "freezer",
+    "blkio",
+    "pids",
+    "net_cls",
+    "net_prio",
+    "perf_event",
+    "hugetlb",
+    "rdma",
+    "misc",
+    "name=systemd",  # a named hierarchy without controller, joined as runc and crun do
+)
 
 
 class CgroupV1(CgroupDriver):
@@ -120,9 +136,18 @@ class CgroupV1(CgroupDriver):
                 remove_if_empty(directory.parent)
 
     def mounts(self, path: str) -> list[CgroupMount]:
+        # Controllers co-mounted in one hierarchy (cpu,cpuacct) give one mount.
+        by_top: dict[Path, list[str]] = {}
+        for name, top in self.hierarchies.items():
+            by_top.setdefault(top, []).append(name)
         return [
-            CgroupMount(name, self.directory(path, name), "cgroup", name)
-            for name in self.hierarchies
+            CgroupMount(
+                top.name,
+                self.directory(path, names[0]),
+                "cgroup",
+                ",".join(["none", *names] if names[0].startswith("name=") else names),
+            )
+            for top, names in by_top.items()
         ]
 
     def enforces_device_rules(self) -> bool:
