@@ -30,20 +30,18 @@ def compile_cached(
     key = hashlib.sha256(
         (arch + json.dumps(seccomp, sort_keys=True, separators=(",", ":"))).encode()
     ).hexdigest()
-    program = _memory_cache.get(key)
-    if program is not None:
-        return program
     path = cache_dir / f"{key}.bpf" if cache_dir is not None else None
-    if path is not None and path.exists():
+    program = _memory_cache.get(key)
+    if program is None and path is not None and path.exists():
         program = path.read_bytes()
-    else:
+    if program is None:
         program = compile_profile(seccomp, arch)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_bytes(program)
-            os.replace(tmp, path)
     _memory_cache[key] = program
+    if path is not None and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(program)
+        os.replace(tmp, path)
     return program
 
 
