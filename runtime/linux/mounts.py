@@ -16,7 +16,7 @@ from pathlib import Path
 
 from runtime.errors import SyscallError
 from runtime.linux import syscalls
-from runtime.linux.securepath import makedirs_in_root, open_in_root
+from runtime.linux.securepath import makedirs_at, makedirs_in_root, open_in_root
 
 # option -> (flags to clear, flags to set)
 _FLAG_OPTIONS: dict[str, tuple[int, int]] = {
@@ -102,21 +102,41 @@ def parse_options(options: list[str]) -> MountOptions:
 
 def open_target(root: Path, destination: str, directory: bool) -> int:
     """Create `destination` inside `root` if missing and return an O_PATH descriptor of it."""
-    if directory:
-        makedirs_in_root(root, destination)
-    else:
-        makedirs_in_root(root, os.path.dirname(destination.rstrip("/")) or "/")
     root_fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
+        try:
+            # Most targets exist already (the init layer has them): one confined open.
+            return open_in_root(root_fd, destination, os.O_PATH)
+        except SyscallError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+        parent = destination if directory else os.path.dirname(destination.rstrip("/")) or "/"
+        try:
+            makedirs_at(root_fd, parent)
+        except SyscallError as exc:
+            if exc.errno not in (errno.ENOSYS, errno.EEXIST):
+                raise
+            makedirs_in_root(root, parent)
         if not directory:
             try:
                 os.close(open_in_root(root_fd, destination, os.O_WRONLY | os.O_CREAT, 0o644))
             except SyscallError as exc:
                 if exc.errno not in (errno.EISDIR, errno.EACCES, errno.ETXTBSY, errno.ENXIO):
                     raise
+        elif not _exists(root_fd, destination):
+            # the target itself is a dangling symlink: create what it points to, confined
+            makedirs_in_root(root, destination)
         return open_in_root(root_fd, destination, os.O_PATH)
     finally:
         os.close(root_fd)
+
+
+def _exists(root_fd: int, path: str) -> bool:
+    try:
+        os.close(open_in_root(root_fd, path, os.O_PATH))
+    except SyscallError:
+        return False
+    return True
 
 
 def fd_path(fd: int) -> str:

@@ -6,12 +6,23 @@ Every wrapper raises SyscallError naming the call, the path and the errno name.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 from runtime.errors import SyscallError
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+def _load_libc() -> ctypes.CDLL:
+    # The soname directly: find_library runs ldconfig in a subprocess, which costs
+    # more than a container start.
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        from ctypes.util import find_library
+
+        return ctypes.CDLL(find_library("c") or "libc.so.6", use_errno=True)
+
+
+_libc = _load_libc()
 
 # clone(2) / unshare(2) / setns(2) namespace flags
 CLONE_NEWNS = 0x00020000

@@ -11,6 +11,7 @@ plain fork(2) of the calling interpreter: no Python start-up per container.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -78,30 +79,37 @@ def spawn(join: Callable[[], None], child: Callable[[int], None]) -> int:
             # Before anything of the container can see this process (see process.py).
             process.set_dumpable(False)
             join()
-            pid = os.fork()
-            if pid == 0:
+            init_pid = os.fork()
+            if init_pid == 0:
                 child(sync_w)
                 os._exit(127)
-            report(sync_w, pid=pid)
+            report(sync_w, pid=init_pid)
             os._exit(0)
         except BaseException as exc:
             fail(sync_w, exc)
         os._exit(1)
     os.close(sync_w)
     lines = _Lines(sync_r)
+    pid: int | None = None
     try:
-        first = lines.read(lambda: _alive(intermediate), READY_TIMEOUT)
-        os.waitpid(intermediate, 0)
-        if first is None or "error" in first:
-            raise LaunchError(str(first["error"]) if first else "container setup failed")
-        pid = int(first["pid"])
-        second = lines.read(lambda: _alive(pid), READY_TIMEOUT)
-        if second is None or "error" in second:
-            _reap(pid)
-            raise LaunchError(str(second["error"]) if second else "container process died")
+        # The init may report "ready" before the intermediate reports its pid.
+        ready = False
+        while pid is None or not ready:
+            watched = pid if pid is not None else intermediate
+            message = lines.read(functools.partial(_alive, watched), READY_TIMEOUT)
+            if message is None or "error" in message:
+                raise LaunchError(str(message["error"]) if message else "container setup failed")
+            if "pid" in message:
+                pid = int(message["pid"])
+            ready = ready or bool(message.get("ready"))
         return pid
+    except BaseException:
+        if pid is not None:
+            _reap(pid)
+        raise
     finally:
         os.close(sync_r)
+        _reap(intermediate)
 
 
 def _reap(pid: int) -> None:

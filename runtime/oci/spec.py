@@ -45,7 +45,7 @@ class _Record:
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:
         if not isinstance(data, dict):
             raise SpecFormatError(f"expected an object for {cls.__name__}, got {data!r}")
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         values: dict[str, Any] = {}
         known: set[str] = set()
         for item in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -69,6 +69,16 @@ class _Record:
             out[_SPECIAL_NAMES.get(item.name, _json_name(item.name))] = _encode(value)
         out.update(self.extra)
         return out
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
 def _decode(hint: Any, value: Any) -> Any:
