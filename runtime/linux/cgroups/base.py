@@ -74,6 +74,19 @@ def read_file(path: Path) -> str:
         raise CgroupError(f"cannot read {path}: {exc.strerror}") from None
 
 
+def read_counter(path: Path, key: str) -> int:
+    """A counter from a flat-keyed file ("oom_kill 1" lines); 0 if absent or unreadable."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name == key:
+            return int(value)
+    return 0
+
+
 def make_directories(top: Path, relative: str) -> list[Path]:
     """mkdir each missing level of `relative` under `top`; return the ones created."""
     created: list[Path] = []

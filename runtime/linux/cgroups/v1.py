@@ -10,6 +10,7 @@ from runtime.linux.cgroups.base import (
     CgroupMount,
     CgroupResources,
     make_directories,
+    read_counter,
     read_file,
     remove_directory,
     remove_if_empty,
@@ -115,15 +116,7 @@ class CgroupV1(CgroupDriver):
         return [int(line) for line in text.split()]
 
     def oom_kills(self, path: str) -> int:
-        try:
-            text = (self.directory(path, "memory") / "memory.oom_control").read_text()
-        except OSError:
-            return 0
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill":
-                return int(value)
-        return 0
+        return read_counter(self.directory(path, "memory") / "memory.oom_control", "oom_kill")
 
     def exists(self, path: str) -> bool:
         return self.directory(path, "memory").is_dir()

@@ -16,6 +16,7 @@ from runtime.linux.cgroups.base import (
     CgroupMount,
     CgroupResources,
     make_directories,
+    read_counter,
     read_file,
     remove_directory,
     remove_if_empty,
@@ -101,15 +102,7 @@ class CgroupV2(CgroupDriver):
             return []
 
     def oom_kills(self, path: str) -> int:
-        try:
-            text = (self.directory(path) / "memory.events").read_text()
-        except OSError:
-            return 0
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill":
-                return int(value)
-        return 0
+        return read_counter(self.directory(path) / "memory.events", "oom_kill")
 
     def exists(self, path: str) -> bool:
         return self.directory(path).is_dir()
