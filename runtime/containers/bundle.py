@@ -67,6 +67,23 @@ class BundleInputs:
     files: Mapping[str, Path] | None = None
     namespace_paths: Mapping[str, str] | None = None
     cgroup_v2: bool = False
+    init_path: str | None = None
+
+
+# Static init programs for `--init`, as Docker (docker-init is tini) and podman (catatonit) use.
+INIT_PROGRAMS = ("/usr/bin/catatonit", "/usr/bin/tini-static", "/usr/bin/docker-init")
+# Bound under /dev, a tmpfs of the container's own, so no mount point lands in the upper dir.
+INIT_TARGET = "/dev/init"
+
+
+def find_init(explicit: str | None = None) -> str:
+    """The host path of a static init for `init: true`."""
+    for candidate in (explicit,) if explicit else INIT_PROGRAMS:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise ContainerSpecError(
+        "init: true needs a static init program: install catatonit (or tini) on the host"
+    )
 
 
 def command_line(spec: ContainerSpec) -> list[str]:
@@ -219,8 +236,14 @@ def build_spec(spec: ContainerSpec, inputs: BundleInputs) -> oci.Spec:
     host_network = spec.network.mode == "host"
     for key in spec.sysctls:
         sysctl.check_namespaced(key, host_network)
+    args = command_line(spec)
+    extra_mounts: list[oci.Mount] = []
+    if spec.init:
+        init = find_init(inputs.init_path)
+        extra_mounts.append(oci.Mount(INIT_TARGET, "bind", init, ["bind", "ro", "nosuid", "nodev"]))
+        args = [INIT_TARGET, "--", *args]
     process = oci.Process(
-        args=command_line(spec),
+        args=args,
         env=environment(spec, hostname, user.home),
         cwd=spec.working_dir or spec.image_config.get("WorkingDir") or "/",
         terminal=spec.tty,
@@ -254,6 +277,7 @@ def build_spec(spec: ContainerSpec, inputs: BundleInputs) -> oci.Spec:
             mounts.append(oci.Mount(target, "bind", str(source), ["rbind", "rprivate"]))
     user_targets = {m.destination for m in inputs.mounts}
     mounts = [m for m in mounts if m.destination not in user_targets] + list(inputs.mounts)
+    mounts += extra_mounts
     propagation = None
     if any(o in ("shared", "rshared") for m in inputs.mounts for o in m.options):
         propagation = "rshared"

@@ -14,6 +14,7 @@ interpreter; nothing re-executes Python.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import signal as signals
@@ -31,7 +32,7 @@ from runtime.linux.namespaces import NamespaceRequest
 from runtime.linux.process import set_child_subreaper
 from runtime.oci import init, launch
 from runtime.oci.plan import plan_container, plan_process
-from runtime.oci.spec import Process, Spec, load_spec
+from runtime.oci.spec import Process, Resources, load_spec
 from runtime.oci.state import ContainerRecord, ContainerStateError, StateDirectory, check_id
 
 DEFAULT_STATE_ROOT = Path("/run/pycompose-runtime")
@@ -56,9 +57,8 @@ def exit_status(wait_status: int, oom_killed: bool = False) -> ExitStatus:
     return ExitStatus(os.WEXITSTATUS(wait_status), None, oom_killed)
 
 
-def resources_of(spec: Spec) -> CgroupResources:
+def resources_of(r: Resources | None) -> CgroupResources:
     """OCI linux.resources as the cgroup drivers' record."""
-    r = spec.linux.resources
     if r is None:
         return CgroupResources()
     memory, cpu, pids = r.memory, r.cpu, r.pids
@@ -168,7 +168,7 @@ class EmbeddedRuntime:
         try:
             os.mkfifo(fifo, 0o622)
             fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
-            self.cgroups.create(cgroup_path, resources_of(spec))
+            self.cgroups.create(cgroup_path, resources_of(spec.linux.resources))
             channels_fifo = fifo_fd
 
             def join() -> None:
@@ -290,6 +290,14 @@ class EmbeddedRuntime:
         if not record.alive():
             raise ContainerStateError(f"container {container_id} is not running")
         os.kill(record.pid, number)
+
+    def update(self, container_id: str, resources: Resources) -> None:
+        """Change a live container's limits (`docker update`); device rules stay as created."""
+        record = self.states.load(container_id)
+        if not record.cgroup_path:
+            raise ContainerStateError(f"container {container_id} has no cgroup")
+        limits = resources_of(resources)
+        self.cgroups.update(record.cgroup_path, dataclasses.replace(limits, devices=()))
 
     def wait(self, container_id: str) -> ExitStatus:
         """Wait for the container's process to end (the caller must be its subreaper)."""

@@ -72,3 +72,62 @@ def test_rlimits_are_set_and_capped_to_the_hard_limit(engine: Engine) -> None:
     record = engine.runtime.create(made.container_id, made.path, stdio=(0, 1, 2))
     assert any("lowered" in note and "CAP_SYS_RESOURCE" in note for note in record.notes)
     engine.runtime.delete(made.container_id, force=True)
+
+
+def test_mapped_device_and_sysctl(engine: Engine) -> None:
+    from runtime.containers.spec import DeviceMapping
+
+    spec = sh(
+        "head -c 4 /dev/myzero | wc -c; cat /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv4/ip_forward || echo RO",
+        devices=(DeviceMapping("/dev/zero", "/dev/myzero", "r"),),
+        sysctls={"net.ipv4.ip_forward": "1"},
+    )
+    result = engine.run(spec)
+    assert result.stdout.split() == ["4", "1", "RO"], result.stderr
+
+
+def test_update_changes_a_running_containers_limits(engine: Engine) -> None:
+    from runtime.oci.spec import Memory
+    from runtime.oci.spec import Resources as OCIResources
+    from tests.support.bundles import cgroup_dirs
+
+    made = engine.bundle(
+        ContainerSpec(name="upd", command=("sleep", "100"), resources=Resources(memory=64 * MIB))
+    )
+    engine.runtime.create(made.container_id, made.path, stdio=(0, 1, 2))
+    engine.runtime.start(made.container_id)
+    engine.runtime.update(
+        made.container_id, OCIResources(memory=Memory(limit=96 * MIB, swap=96 * MIB))
+    )
+    memory = next(
+        d for d in cgroup_dirs(str(made.spec.linux.cgroups_path)) if d.parts[4] == "memory"
+    )
+    assert (memory / "memory.limit_in_bytes").read_text().strip() == str(96 * MIB)
+    engine.runtime.kill(made.container_id, "KILL", all=True)
+    assert engine.runtime.wait(made.container_id).code == 137
+    engine.runtime.delete(made.container_id)
+
+
+def test_init_reaps_and_forwards_signals(engine: Engine) -> None:
+    import time
+
+    import pytest
+
+    from runtime.containers.bundle import find_init
+    from runtime.errors import EngineError
+
+    try:
+        find_init()
+    except EngineError:
+        pytest.skip("no static init program (catatonit, tini) on this host")
+    result = engine.run(sh("cat /proc/1/cmdline | tr '\\0' ' '; echo; echo $$", init=True))
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("/dev/init -- sh -c")
+    assert lines[1] != "1"  # the shell is not PID 1; the init is
+    made = engine.bundle(ContainerSpec(name="sig", command=("sleep", "100"), init=True))
+    engine.runtime.create(made.container_id, made.path, stdio=(0, 1, 2))
+    engine.runtime.start(made.container_id)
+    time.sleep(0.3)  # until the init has its signal handling set up (before, PID 1 drops TERM)
+    engine.runtime.kill(made.container_id, "TERM")  # plain PID 1 sleep would ignore it
+    assert engine.runtime.wait(made.container_id).code == 143
+    engine.runtime.delete(made.container_id)
