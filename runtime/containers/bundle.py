@@ -229,7 +229,7 @@ def build_spec(spec: ContainerSpec, inputs: BundleInputs) -> oci.Spec:
         caps = capabilities.resolve_set(spec.privileged, spec.cap_add, spec.cap_drop)
     except ValueError as exc:
         raise ContainerSpecError(str(exc)) from None
-    if inputs.cgroup_v2 and not spec.privileged and "CAP_MKNOD" in caps and not spec.devices:
+    if inputs.cgroup_v2 and not spec.privileged and "CAP_MKNOD" in caps:
         caps.remove("CAP_MKNOD")  # no device controller on v2 here: see cgroups/v2.py
     user = resolve_user(inputs.rootfs, spec.user or spec.image_config.get("User"), spec.group_add)
     hostname = spec.hostname or inputs.container_id[:12]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from runtime.errors import EngineError
 from runtime.linux import namespaces
+from runtime.linux.capabilities import CAPABILITIES, CapabilitySets, last_capability
 from runtime.linux.cgroups import CgroupDriver, CgroupResources, detect_driver
 from runtime.linux.devices import DEFAULT_RULES, DeviceRule
 from runtime.linux.namespaces import NamespaceRequest
@@ -202,9 +203,8 @@ class EmbeddedRuntime:
         if self.cgroups.enforces_device_rules() or process_plan.capabilities is None:
             return
         caps = process_plan.capabilities
-        if len(caps.bounding) >= 40:  # privileged: every capability, every device
-            return
-        from runtime.linux.capabilities import CapabilitySets
+        if set(caps.bounding) >= set(CAPABILITIES[: last_capability() + 1]):
+            return  # privileged: every capability, every device
 
         def without(names: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(n for n in names if n != "CAP_MKNOD")

@@ -125,3 +125,21 @@ def test_shares_to_weight_matches_runc() -> None:
     assert shares_to_weight(2) == 1
     assert shares_to_weight(1024) == 39
     assert shares_to_weight(262144) == 10000
+
+
+def test_runtime_drops_mknod_where_devices_are_not_enforced(tmp_path: Path) -> None:
+    from runtime.linux.capabilities import CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, CapabilitySets
+    from runtime.oci.plan import ProcessPlan
+    from runtime.oci.runtime import EmbeddedRuntime
+
+    def plan(caps: tuple[str, ...]) -> ProcessPlan:
+        sets = CapabilitySets(caps, caps, caps)
+        return ProcessPlan(["sh"], [], "/", 0, 0, [], None, sets, [], False, None, False, None)
+
+    v2 = EmbeddedRuntime(tmp_path, cgroups=CgroupV2(tmp_path))
+    default = plan(DOCKER_DEFAULT_CAPABILITIES)
+    v2._restrict_mknod_without_device_cgroup(default)
+    assert default.capabilities is not None and "CAP_MKNOD" not in default.capabilities.bounding
+    privileged = plan(CAPABILITIES)
+    v2._restrict_mknod_without_device_cgroup(privileged)
+    assert privileged.capabilities is not None and "CAP_MKNOD" in privileged.capabilities.bounding
