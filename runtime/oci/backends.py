@@ -50,6 +50,7 @@ class CommandRuntime:
         self.name = os.path.basename(program)
         self.program = require_program(program) if "/" not in program else program
         self.state_root = str(state_root) if state_root else None
+        self._pids: dict[str, int] = {}
 
     def _argv(self, *args: str) -> list[str]:
         root = ["--root", self.state_root] if self.state_root else []
@@ -79,6 +80,7 @@ class CommandRuntime:
         pid = int(pid_path.read_text())
         if not pid_file:
             pid_path.unlink()
+        self._pids[container_id] = pid
         return pid
 
     def start(self, container_id: str) -> None:
@@ -96,8 +98,15 @@ class CommandRuntime:
         run_command(argv, what=f"{self.name} kill")
 
     def delete(self, container_id: str, force: bool = False) -> None:
+        pid = self._pids.pop(container_id, 0)
         argv = self._argv("delete", *(["--force"] if force else []), container_id)
         run_command(argv, what=f"{self.name} delete")
+        if pid > 0:
+            # The container process may have been reparented to us (a subreaper): reap it.
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
 
     def run(self, container_id: str, bundle: str | os.PathLike[str]) -> ExitStatus:
         """`<runtime> run`: create, start, wait, delete in one command."""

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,28 @@ def test_root_container_matches_runc(engine: Engine, tmp_path: Path) -> None:
     assert ours == theirs, "\n".join(
         difflib.unified_diff(theirs, ours, "runc", "pycompose", lineterm="")
     )
+
+
+@pytest.mark.parametrize("name", ["pycompose", "runc"])
+def test_runtime_switch_drives_the_same_lifecycle(
+    engine: Engine, name: str, tmp_path: Path
+) -> None:
+    from runtime.oci.backends import runtime_for
+
+    if name != "pycompose" and shutil.which(name) is None:
+        pytest.skip(f"{name} is not installed")
+    made = engine.bundle(ContainerSpec(name="switch", command=("sleep", "100")))
+    runtime = runtime_for(name, tmp_path / f"state-{name}")
+    with open(os.devnull, "rb") as null, tempfile.TemporaryFile() as out:
+        runtime.create(
+            made.container_id, made.path, stdio=(null.fileno(), out.fileno(), out.fileno())
+        )
+    assert runtime.state(made.container_id)["status"] == "created"
+    runtime.start(made.container_id)
+    assert runtime.state(made.container_id)["status"] == "running"
+    runtime.kill(made.container_id, "KILL")
+    deadline = time.monotonic() + 5
+    while runtime.state(made.container_id)["status"] != "stopped":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    runtime.delete(made.container_id)
