@@ -106,3 +106,45 @@ def test_image_volume_becomes_an_anonymous_volume(engine: Engine, tmp_path: Path
     assert os.path.isdir(volume.mountpoint)
     release_mounts(volumes, made.container_id)
     assert volumes.prune() == [volume.name]
+
+
+def test_bind_propagation_rslave_sees_later_host_mounts(engine: Engine, tmp_path: Path) -> None:
+    from runtime.linux import syscalls
+    from runtime.oci.runtime import wait_pid
+
+    source = tmp_path / "shared"
+    source.mkdir()
+    # a shared mount point on the host side, as a real host's / usually is
+    syscalls.mount(str(source), str(source), None, syscalls.MS_BIND)
+    syscalls.mount(None, str(source), None, syscalls.MS_SHARED)
+    try:
+        spec = ContainerSpec(
+            name="prop",
+            command=("sleep", "100"),
+            mounts=(MountSpec("bind", "/mnt/host", str(source), propagation="rslave"),),
+        )
+        volumes = VolumeStore(Store.open(tmp_path / "root"))
+        made = engine.bundle(spec)
+        oci_mounts, _ = resolve_mounts(volumes, made.container_id, spec, made.dirs.merged)
+        assert made.spec.linux.rootfs_propagation is None
+        made.rewrite(replace(made.spec, mounts=made.spec.mounts + oci_mounts))
+        made.spec.linux.rootfs_propagation = "rslave"
+        made.rewrite(made.spec)
+        engine.runtime.create(made.container_id, made.path, stdio=(0, 1, 2))
+        engine.runtime.start(made.container_id)
+        (source / "later").mkdir()
+        syscalls.mount("tmpfs", str(source / "later"), "tmpfs", 0, "size=1m")
+        (source / "later" / "file").write_text("propagated\n")
+        read_end, write_end = os.pipe()
+        process = engine.runtime.exec_process_from(
+            made.container_id, ["cat", "/mnt/host/later/file"]
+        )
+        pid = engine.runtime.exec(made.container_id, process, stdio=(0, write_end, write_end))
+        os.close(write_end)
+        assert wait_pid(pid).code == 0
+        with os.fdopen(read_end) as handle:
+            assert handle.read() == "propagated\n"
+        engine.runtime.delete(made.container_id, force=True)
+        syscalls.umount(str(source / "later"))
+    finally:
+        syscalls.umount(str(source), syscalls.MNT_DETACH)

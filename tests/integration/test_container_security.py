@@ -7,6 +7,7 @@ import os
 from runtime.containers.spec import ContainerSpec, NamespaceMode
 from runtime.linux.capabilities import DOCKER_DEFAULT_CAPABILITIES, to_mask
 from tests.integration.conftest import Engine
+from tests.support.bundles import cgroup_dirs
 
 
 def sh(script: str, **options: object) -> ContainerSpec:
@@ -163,5 +164,9 @@ def test_exit_codes_and_missing_program(engine: Engine) -> None:
     assert engine.run(sh("exit 7")).status.code == 7
     # PID 1 of a namespace ignores signals it has no handler for, even from itself.
     assert engine.run(sh("kill -9 $$; exit 3")).status.code == 3
+    made = engine.bundle(ContainerSpec(name="t", command=("no-such-program",)))
     with pytest.raises(EngineError, match="executable file not found"):
-        engine.run(ContainerSpec(name="t", command=("no-such-program",)))
+        engine.run_bundle(made)
+    # nothing half-made is left: no state, no cgroup, no process
+    assert engine.runtime.states.ids() == []
+    assert not any(d.exists() for d in cgroup_dirs(str(made.spec.linux.cgroups_path)))

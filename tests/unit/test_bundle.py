@@ -213,3 +213,18 @@ def test_busybox_rootfs_helper(tmp_path: Path) -> None:
         pytest.skip("busybox is not installed")
     root = make_busybox_rootfs(tmp_path / "r")
     assert resolve_user(root, "app").uid == 1000
+
+
+def test_shared_bind_makes_the_root_shared(rootfs: Path) -> None:
+    from runtime.oci.spec import Mount
+
+    spec = ContainerSpec(name="x", image_config={"Cmd": ["sh"]})
+    shared = build_spec(
+        spec, inputs(rootfs, mounts=(Mount("/m", "bind", "/srv", ["rbind", "rshared"]),))
+    )
+    assert shared.linux.rootfs_propagation == "rshared"
+    slave = build_spec(
+        spec, inputs(rootfs, mounts=(Mount("/m", "bind", "/srv", ["rbind", "rslave"]),))
+    )
+    assert slave.linux.rootfs_propagation == "rslave"
+    assert build_spec(spec, inputs(rootfs)).linux.rootfs_propagation is None
