@@ -6,7 +6,7 @@ import os
 
 from runtime.containers.spec import ContainerSpec, NamespaceMode
 from runtime.linux.capabilities import DOCKER_DEFAULT_CAPABILITIES, to_mask
-from tests.integration.conftest import Engine
+from tests.integration.runtime.conftest import Engine
 from tests.support.bundles import cgroup_dirs
 
 

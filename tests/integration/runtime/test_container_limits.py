@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runtime.containers.spec import ContainerSpec, Resources
-from tests.integration.conftest import Engine
+from tests.integration.runtime.conftest import Engine
 
 MIB = 1024 * 1024
 

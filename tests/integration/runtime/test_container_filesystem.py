@@ -13,7 +13,7 @@ from runtime.errors import VolumeError
 from runtime.store import Store
 from runtime.volumes import VolumeStore
 from runtime.volumes.mounts import release_mounts, resolve_mounts
-from tests.integration.conftest import Engine
+from tests.integration.runtime.conftest import Engine
 from tests.support.bundles import host_mounts
 
 

@@ -18,7 +18,7 @@ from runtime.containers.spec import ContainerSpec
 from runtime.errors import EngineError
 from runtime.linux import terminal
 from runtime.oci.runtime import wait_pid
-from tests.integration.conftest import Engine
+from tests.integration.runtime.conftest import Engine
 from tests.support.bundles import cgroup_dirs, host_mounts, pids_of
 
 RUNTIME_CLI = str(Path(sys.executable).parent / "pycompose-runtime")

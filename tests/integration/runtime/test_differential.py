@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from runtime.containers.spec import ContainerSpec, Resources, Ulimit
-from tests.integration.conftest import Engine
+from tests.integration.runtime.conftest import Engine
 from tests.support.bundles import MadeBundle
 
 PYCOMPOSE_RUNTIME = str(Path(sys.executable).parent / "pycompose-runtime")
