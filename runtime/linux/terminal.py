@@ -27,6 +27,20 @@ def open_pty(ptmx: str = "/dev/ptmx") -> tuple[int, int]:
     return master, slave
 
 
+def bind_console(slave: int) -> None:
+    """Bind the pty `slave` over /dev/console (created on the container's /dev tmpfs)."""
+    from runtime.linux import syscalls
+
+    path = os.ttyname(slave)
+    try:
+        os.close(
+            os.open("/dev/console", os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        )
+    except OSError as exc:
+        raise SyscallError("open", exc.errno or 5, "/dev/console") from None
+    syscalls.mount(path, "/dev/console", None, syscalls.MS_BIND)
+
+
 def make_controlling_terminal(slave: int) -> None:
     """Start a session, take `slave` as its controlling terminal and as stdin/out/err."""
     os.setsid()

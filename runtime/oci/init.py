@@ -57,9 +57,11 @@ def find_executable(name: str, env: list[str]) -> str:
     raise FileNotFoundError(f'exec: "{name}": executable file not found in $PATH')
 
 
-def _stdio(channels: Channels, plan: ProcessPlan) -> None:
+def _stdio(channels: Channels, plan: ProcessPlan, console: bool = False) -> None:
     if plan.terminal:
         master, slave = terminal.open_pty("/dev/ptmx")
+        if console:
+            terminal.bind_console(slave)
         if channels.console_fd is None:
             raise RuntimeError("a terminal was requested but no console socket was given")
         terminal.send_fd(channels.console_fd, master)
@@ -74,9 +76,13 @@ def _stdio(channels: Channels, plan: ProcessPlan) -> None:
                 os.dup2(fd, target)
 
 
-def become_process(plan: ProcessPlan, channels: Channels) -> str:
-    """Identity, privileges and limits of the process; returns the program path to exec."""
-    _stdio(channels, plan)
+def become_process(plan: ProcessPlan, channels: Channels, console: bool = False) -> str:
+    """Identity, privileges and limits of the process; returns the program path to exec.
+
+    `console`: for a container's first process with a terminal, the pty also
+    becomes /dev/console, as runc makes it.
+    """
+    _stdio(channels, plan, console)
     rlimits.apply(plan.rlimits)
     if plan.oom_score_adj is not None:
         process.set_oom_score_adj(plan.oom_score_adj)
@@ -150,7 +156,7 @@ def container_init(plan: ContainerPlan, channels: Channels) -> None:
         filesystem.finish_root(plan)
         if any(ns.kind == "uts" for ns in plan.namespaces):
             namespaces.set_hostname(plan.hostname, plan.domainname)
-        executable = become_process(plan.process, channels)
+        executable = become_process(plan.process, channels, console=True)
         report(channels.sync_fd, ready=True)
         os.close(channels.sync_fd)
     except BaseException as exc:

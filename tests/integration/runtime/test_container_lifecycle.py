@@ -87,7 +87,11 @@ def test_exec_joins_the_running_container(engine: Engine) -> None:
 
 
 def test_terminal_through_a_console_socket(engine: Engine, tmp_path: Path) -> None:
-    spec = ContainerSpec(name="tty", command=("sh", "-c", "tty; echo $TERM"), tty=True)
+    spec = ContainerSpec(
+        name="tty",
+        command=("sh", "-c", "tty; echo $TERM; echo on-console > /dev/console"),
+        tty=True,
+    )
     made = engine.bundle(spec)
     parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     runtime = engine.runtime
@@ -105,6 +109,7 @@ def test_terminal_through_a_console_socket(engine: Engine, tmp_path: Path) -> No
     os.close(master)
     assert b"/dev/pts/0" in output
     assert b"xterm" in output
+    assert b"on-console" in output
 
 
 def test_command_line_lifecycle(engine: Engine, tmp_path: Path) -> None:
