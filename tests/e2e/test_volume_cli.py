@@ -8,14 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runtime.store import Store
+from runtime.store import Layout, Store
 from runtime.volumes import VolumeStore
 
 PYCOMPOSE = str(Path(sys.executable).parent / "pycompose")
 
 
 def test_volume_commands(tmp_path: Path) -> None:
-    env = {**os.environ, "PYCOMPOSE_ROOT": str(tmp_path / "root")}
+    env = {
+        **os.environ,
+        "PYCOMPOSE_ROOT": str(tmp_path / "root"),
+        "PYCOMPOSE_RUN_ROOT": str(tmp_path / "run"),
+    }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -32,7 +36,9 @@ def test_volume_commands(tmp_path: Path) -> None:
     inspected = json.loads(run("inspect", "data").stdout)[0]
     assert inspected["Mountpoint"] == str(tmp_path / "root" / "volumes" / "data" / "_data")
     assert inspected["Labels"] == {"tier": "db"} and inspected["Driver"] == "local"
-    VolumeStore(Store.open(tmp_path / "root")).hold("data", "container", "web1")
+    VolumeStore(Store(Layout(tmp_path / "root", tmp_path / "run"))).hold(
+        "data", "container", "web1"
+    )
     refused = run("rm", "data")
     assert refused.returncode == 1
     assert (

@@ -19,7 +19,7 @@ from runtime.linux.capabilities import DOCKER_DEFAULT_CAPABILITIES, resolve_set
 from runtime.linux.mounts import parse_options
 from runtime.linux.rlimits import Rlimit, cap_to_allowed
 from runtime.linux.users import resolve_user
-from runtime.store import Store
+from runtime.store import Layout, Store
 from runtime.volumes import VolumeStore
 from tests.support.rootfs import make_busybox_rootfs
 
@@ -185,7 +185,7 @@ def test_mount_options_and_rlimits() -> None:
 
 
 def test_volume_store_rules(tmp_path: Path) -> None:
-    volumes = VolumeStore(Store.open(tmp_path / "root"))
+    volumes = VolumeStore(Store(Layout(tmp_path / "root", tmp_path / "run")))
     named = volumes.create("data", labels={"a": "b"})
     assert named.mountpoint == tmp_path / "root" / "volumes" / "data" / "_data"
     assert volumes.create("data").name == "data"

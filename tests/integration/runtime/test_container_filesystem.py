@@ -10,7 +10,7 @@ import pytest
 
 from runtime.containers.spec import ContainerSpec, MountSpec
 from runtime.errors import VolumeError
-from runtime.store import Store
+from runtime.store import Layout, Store
 from runtime.volumes import VolumeStore
 from runtime.volumes.mounts import release_mounts, resolve_mounts
 from tests.integration.runtime.conftest import Engine
@@ -64,7 +64,7 @@ def test_overlay_of_many_layers_with_long_paths(engine: Engine, tmp_path: Path) 
 
 
 def test_named_volume_gets_copy_up_and_is_held(engine: Engine, tmp_path: Path) -> None:
-    volumes = VolumeStore(Store.open(tmp_path / "root"))
+    volumes = VolumeStore(Store(Layout(tmp_path / "root", tmp_path / "run")))
     spec = sh(
         "cat /data/seed.txt; echo more > /data/new.txt; ls /cache | wc -l; touch /ro/x || echo RO",
         mounts=(
@@ -92,7 +92,7 @@ def test_named_volume_gets_copy_up_and_is_held(engine: Engine, tmp_path: Path) -
 
 
 def test_image_volume_becomes_an_anonymous_volume(engine: Engine, tmp_path: Path) -> None:
-    volumes = VolumeStore(Store.open(tmp_path / "root"))
+    volumes = VolumeStore(Store(Layout(tmp_path / "root", tmp_path / "run")))
     spec = ContainerSpec(
         name="img",
         image_config={"Cmd": ["sh", "-c", "cat /data/seed.txt"], "Volumes": {"/data": {}}},
@@ -123,7 +123,7 @@ def test_bind_propagation_rslave_sees_later_host_mounts(engine: Engine, tmp_path
             command=("sleep", "100"),
             mounts=(MountSpec("bind", "/mnt/host", str(source), propagation="rslave"),),
         )
-        volumes = VolumeStore(Store.open(tmp_path / "root"))
+        volumes = VolumeStore(Store(Layout(tmp_path / "root", tmp_path / "run")))
         made = engine.bundle(spec)
         oci_mounts, _ = resolve_mounts(volumes, made.container_id, spec, made.dirs.merged)
         assert made.spec.linux.rootfs_propagation is None
