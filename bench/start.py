@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from runtime.containers.spec import ContainerSpec, Resources  # noqa: E402
 from runtime.linux import syscalls  # noqa: E402
 from runtime.oci.runtime import EmbeddedRuntime  # noqa: E402
-from tests.support.bundles import make_bundle  # noqa: E402
+from tests.support.bundles import make_bundle, remove_cgroup_parent  # noqa: E402
 from tests.support.rootfs import make_busybox_rootfs  # noqa: E402
 
 RUNTIME_CLI = str(Path(sys.executable).parent / "pycompose-runtime")
@@ -111,6 +111,7 @@ def main() -> None:
         made.remove()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        remove_cgroup_parent("pycompose-bench")  # crun and runc leave it behind
 
 
 if __name__ == "__main__":

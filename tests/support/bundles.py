@@ -85,6 +85,17 @@ def cgroup_dirs(cgroup_path: str) -> list[Path]:
     return [driver.directory(cgroup_path, c) for c in driver.hierarchies]  # type: ignore[attr-defined]
 
 
+def remove_cgroup_parent(name: str) -> None:
+    """rmdir a test's parent cgroup everywhere, including the hybrid cgroup2 mount where
+    runc also makes (and leaves) it."""
+    directories = cgroup_dirs(f"/{name}") + [Path("/sys/fs/cgroup/unified") / name]
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except FileNotFoundError:
+            pass
+
+
 def pids_of(directory: Path) -> list[int]:
     try:
         return [int(p) for p in (directory / "cgroup.procs").read_text().split()]
@@ -92,4 +103,4 @@ def pids_of(directory: Path) -> list[int]:
         return []
 
 
-__all__ = ["MadeBundle", "cgroup_dirs", "host_mounts", "make_bundle"]
+__all__ = ["MadeBundle", "cgroup_dirs", "host_mounts", "make_bundle", "remove_cgroup_parent"]

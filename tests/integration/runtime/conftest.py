@@ -13,7 +13,7 @@ import pytest
 from runtime.containers.spec import ContainerSpec
 from runtime.oci.runtime import EmbeddedRuntime, ExitStatus
 from runtime.oci.spec import Mount
-from tests.support.bundles import MadeBundle, cgroup_dirs, make_bundle
+from tests.support.bundles import MadeBundle, make_bundle, remove_cgroup_parent
 from tests.support.rootfs import busybox_available, make_busybox_rootfs
 
 
@@ -76,11 +76,7 @@ class Engine:
             self.runtime.delete(container_id, force=True)
         for made in self.bundles:
             made.remove()
-        for directory in cgroup_dirs(f"/{self.cgroup_parent}"):
-            try:
-                directory.rmdir()
-            except FileNotFoundError:
-                pass
+        remove_cgroup_parent(self.cgroup_parent)
 
 
 @pytest.fixture
