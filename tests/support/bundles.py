@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -86,14 +87,24 @@ def cgroup_dirs(cgroup_path: str) -> list[Path]:
 
 
 def remove_cgroup_parent(name: str) -> None:
-    """rmdir a test's parent cgroup everywhere, including the hybrid cgroup2 mount where
-    runc also makes (and leaves) it."""
-    directories = cgroup_dirs(f"/{name}") + [Path("/sys/fs/cgroup/unified") / name]
-    for directory in directories:
+    """Remove a test's parent cgroup everywhere, including where runc and crun also put it.
+
+    runc makes (and leaves) it on the hybrid cgroup2 mount too; crun, run where
+    that mount is hidden, writes it into the plain tmpfs directory underneath.
+    """
+    for directory in cgroup_dirs(f"/{name}"):
         try:
             directory.rmdir()
         except FileNotFoundError:
             pass
+    unified = Path("/sys/fs/cgroup/unified") / name
+    if os.path.ismount("/sys/fs/cgroup/unified"):
+        try:
+            unified.rmdir()
+        except FileNotFoundError:
+            pass
+    else:
+        shutil.rmtree(unified, ignore_errors=True)
 
 
 def pids_of(directory: Path) -> list[int]:

@@ -86,7 +86,9 @@ def run_with(runtime: str, made: MadeBundle, root: Path) -> list[str]:
             "private",
             "sh",
             "-c",
-            f"umount /sys/fs/cgroup/unified; exec crun --root {root} run {made.container_id}",
+            # crun writes the cgroup path into the tmpfs directory the mount hid: clean it
+            f"umount /sys/fs/cgroup/unified; crun --root {root} run {made.container_id}; rc=$?; "
+            f"rm -rf /sys/fs/cgroup/unified/{made.spec.linux.cgroups_path.split('/')[1]}; exit $rc",
         ],
     }[runtime]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
