@@ -87,6 +87,15 @@ def last_capability() -> int:
         return len(CAPABILITIES) - 1
 
 
+def has_capability(name: str) -> bool:
+    """Whether this process holds `name` in its effective set."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) & to_mask([name]))
+    return False
+
+
 def normalize_name(name: str) -> str:
     """`net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` all name CAP_NET_ADMIN; `ALL` stays."""
     upper = name.strip().upper()

@@ -26,7 +26,12 @@ from pathlib import Path
 
 from runtime.errors import EngineError
 from runtime.linux import namespaces
-from runtime.linux.capabilities import CAPABILITIES, CapabilitySets, last_capability
+from runtime.linux.capabilities import (
+    CAPABILITIES,
+    CapabilitySets,
+    has_capability,
+    last_capability,
+)
 from runtime.linux.cgroups import CgroupDriver, CgroupResources, detect_driver
 from runtime.linux.devices import DEFAULT_RULES, DeviceRule
 from runtime.linux.namespaces import NamespaceRequest
@@ -34,10 +39,15 @@ from runtime.linux.process import set_child_subreaper
 from runtime.oci import init, launch
 from runtime.oci.plan import plan_container, plan_process
 from runtime.oci.spec import Process, Resources, load_spec
-from runtime.oci.state import ContainerRecord, ContainerStateError, StateDirectory, check_id
+from runtime.oci.state import (
+    ContainerRecord,
+    ContainerStateError,
+    StateDirectory,
+    check_id,
+    process_start_time,
+)
 
 DEFAULT_STATE_ROOT = Path("/run/pycompose-runtime")
-CAN_RAISE_RLIMITS = False  # this engine is not given CAP_SYS_RESOURCE
 JOINED_ON_EXEC = ("ipc", "uts", "network", "pid", "cgroup", "mount")
 
 
@@ -149,7 +159,7 @@ class EmbeddedRuntime:
         if ":" in cgroup_path:
             raise EngineError(f"systemd cgroup paths are not supported: {cgroup_path}")
         plan = plan_container(
-            spec, bundle_path, self.cgroups, cgroup_path, self.seccomp_cache, CAN_RAISE_RLIMITS
+            spec, bundle_path, self.cgroups, cgroup_path, self.seccomp_cache, _can_raise_rlimits()
         )
         self._restrict_mknod_without_device_cgroup(plan.process)
         self._become_subreaper()
@@ -164,9 +174,10 @@ class EmbeddedRuntime:
             notes=list(plan.process.notes),
         )
         fifo = directory / "exec.fifo"
-        console_fd, own_console = self._console(console_socket, plan.process.terminal)
+        console_fd, own_console = None, False
         fifo_fd = -1
         try:
+            console_fd, own_console = self._console(console_socket, plan.process.terminal)
             os.mkfifo(fifo, 0o622)
             fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
             self.cgroups.create(cgroup_path, resources_of(spec.linux.resources))
@@ -181,8 +192,6 @@ class EmbeddedRuntime:
                 init.container_init(plan, channels)
 
             record.pid = launch.spawn(join, child)
-            from runtime.oci.state import process_start_time
-
             record.start_time = process_start_time(record.pid) or 0
             self.states.save(record)
         except BaseException:
@@ -379,7 +388,7 @@ class EmbeddedRuntime:
         if self.states.status(record) != "running":
             raise ContainerStateError(f"container {container_id} is not running")
         spec = load_spec(record.bundle)
-        plan = plan_process(process, spec.linux.seccomp, self.seccomp_cache, CAN_RAISE_RLIMITS)
+        plan = plan_process(process, spec.linux.seccomp, self.seccomp_cache, _can_raise_rlimits())
         self._restrict_mknod_without_device_cgroup(plan)
         self._become_subreaper()
         requests = [
@@ -424,6 +433,11 @@ def wait_pid(pid: int) -> ExitStatus:
     """Reap a process started by `exec` (the caller is its subreaper)."""
     _, status = os.waitpid(pid, 0)
     return exit_status(status)
+
+
+def _can_raise_rlimits() -> bool:
+    # Raising a hard rlimit needs CAP_SYS_RESOURCE, which some engines run without.
+    return has_capability("CAP_SYS_RESOURCE")
 
 
 def _ours(cgroup_path: str) -> bool:
