@@ -29,3 +29,7 @@ class SyscallError(EngineError):
         where = f" on {path}" if path else ""
         extra = f" ({detail})" if detail else ""
         super().__init__(f"{call}{where} failed: {name}: {_os.strerror(errno_value)}{extra}")
+
+
+class VolumeError(EngineError):
+    """A volume does not exist, is in use, or cannot be created or filled."""

@@ -27,6 +27,7 @@ app = typer.Typer(
 # Command groups, each a module with a typer app named `app`: (module, name, help).
 GROUPS: list[tuple[str, str, str]] = [
     ("orchestrator.cli.network", "network", "Manage networks."),
+    ("orchestrator.cli.volume", "volume", "Manage volumes."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
 COMMAND_MODULES: list[str] = ["orchestrator.cli.config"]

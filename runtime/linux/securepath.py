@@ -107,18 +107,67 @@ def resolve_in_root(root: str | os.PathLike[str], path: str) -> Path:
     return root_path.joinpath(*resolved)
 
 
+def makedirs_at(root_fd: int, path: str, mode: int = 0o755) -> None:
+    """Create `path` and missing parents in the tree `root_fd` (openat2 needed, Linux 5.6+).
+
+    mkdirat level by level, each parent opened confined (RESOLVE_IN_ROOT) first.
+    """
+    _makedirs_at(root_fd, [p for p in path.split("/") if p not in ("", ".")], mode)
+
+
+def _makedirs_at(root_fd: int, parts: list[str], mode: int) -> None:
+    done = ""
+    for part in parts:
+        current = f"{done}/{part}" if done else part
+        try:
+            os.close(openat2(root_fd, current, os.O_PATH | os.O_DIRECTORY, 0, _CONFINED))
+        except SyscallError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+            parent = openat2(root_fd, done or ".", os.O_PATH | os.O_DIRECTORY, 0, _CONFINED)
+            try:
+                os.mkdir(part, mode, dir_fd=parent)
+            except FileExistsError:
+                # a dangling symlink: the path-walking resolver follows it (confined)
+                raise SyscallError("mkdir", errno.EEXIST, current) from None
+            except OSError as err:
+                raise SyscallError("mkdir", err.errno or errno.EIO, current) from None
+            finally:
+                os.close(parent)
+        done = current
+
+
+_CONFINED = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
+
+
 def makedirs_in_root(root: str | os.PathLike[str], path: str, mode: int = 0o755) -> Path:
     """Create `path` and its missing parents inside `root`; return the host path.
 
     Each level is resolved again after it is made, so a symlink planted in
     between still cannot lead outside the tree.
     """
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if not _openat2_missing and ".." not in parts:
+        root_fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            _makedirs_at(root_fd, parts, mode)
+            return resolve_in_root(root, path)
+        except SyscallError as exc:
+            if exc.errno not in (errno.ENOSYS, errno.EEXIST):
+                raise
+        finally:
+            os.close(root_fd)
     root_path = Path(os.path.abspath(root))
     current = "/"
     for part in [p for p in path.split("/") if p not in ("", ".")]:
         current = os.path.join(current, part)
         host = resolve_in_root(root_path, current)
         if not host.exists():
+            # A symlink may have led to a place whose parents are missing too: make
+            # them, again confined (the resolved path has no symlinks left to follow).
+            parent = host.parent
+            if parent != root_path and not parent.exists():
+                makedirs_in_root(root_path, "/" + str(parent.relative_to(root_path)), mode)
             try:
                 os.mkdir(host, mode)
             except FileExistsError:

@@ -1,0 +1,1 @@
+"""Containers: run options, the rootfs of image layers, and the OCI bundle made from both."""
