@@ -1,0 +1,1 @@
+"""Images: references, the image metadata store, registry pull and push, archives, bootstrap."""
