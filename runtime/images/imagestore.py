@@ -315,6 +315,15 @@ class ImageStore:
         with self.db.transaction() as conn:
             _insert_source(conn, digest, (registry, repository))
 
+    def register_repo_digest(self, image_id: str, repository: str, digest: str) -> None:
+        """Record that `repository@digest` is `image_id` (after a push)."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO repo_digests(repository, digest, image_id) VALUES (?,?,?)"
+                " ON CONFLICT(repository, digest) DO UPDATE SET image_id = excluded.image_id",
+                (repository, digest, image_id),
+            )
+
     def sources(self, digest: str, registry: str) -> list[str]:
         """Repositories of `registry` known to hold `digest`."""
         return [
