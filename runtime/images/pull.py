@@ -13,11 +13,12 @@ import json
 import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from runtime.errors import EngineError
+from runtime.images.additions import Additions, take_back
 from runtime.images.creation import images_lock
 from runtime.images.credentials import Credentials
 from runtime.images.errors import ImageError, RegistryError
@@ -46,16 +47,6 @@ class PullCancelled(ImageError):
     """Another layer of the same pull failed."""
 
 
-@dataclass
-class _Created:
-    """What this pull added to the store, to take back if it fails."""
-
-    blobs: list[str] = field(default_factory=list)
-    snapshots: list[str] = field(default_factory=list)
-    sizes: dict[str, int] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 @dataclass(frozen=True)
 class PullResult:
     """The pulled image, the digest it was pulled by, and whether anything was new."""
@@ -80,12 +71,12 @@ def pull_image(
     wanted = platform if isinstance(platform, Platform) else parse_platform(platform)
     reporter = reporter or SilentReporter()
     client = RegistryClient(reference, transport=transport, credentials=credentials)
-    created = _Created()
+    created = Additions()
     try:
         with images_lock(store):
             return _pull(store, client, reference, wanted, reporter, created, max_downloads)
     except BaseException:
-        _take_back(store, created)
+        take_back(store, created)
         raise
 
 
@@ -121,7 +112,7 @@ def _pull(
     reference: Reference,
     wanted: Platform,
     reporter: Reporter,
-    created: _Created,
+    created: Additions,
     max_downloads: int,
 ) -> PullResult:
     images = ImageStore(store)
@@ -164,7 +155,7 @@ def _pull(
     for data, descriptor in manifests:
         if not store.blobs.exists(descriptor.digest):
             store.blobs.put(data, descriptor.digest)
-            _note(created, blobs=descriptor.digest)
+            created.blob(descriptor.digest)
     sizes = {
         row["chain_id"]: row["size"]
         for row in store.db.query("SELECT chain_id, size FROM snapshots")
@@ -195,14 +186,6 @@ def _pull(
     return PullResult(images.load(manifest.config.digest), top.digest, fresh)
 
 
-def _note(created: _Created, *, blobs: str | None = None, snapshots: str | None = None) -> None:
-    with created.lock:
-        if blobs:
-            created.blobs.append(blobs)
-        if snapshots:
-            created.snapshots.append(snapshots)
-
-
 def _parse_config(data: bytes, manifest: Manifest) -> dict[str, Any]:
     try:
         config = json.loads(data)
@@ -219,7 +202,7 @@ def _parse_config(data: bytes, manifest: Manifest) -> dict[str, Any]:
 
 
 def _fetch_config(
-    store: Store, client: RegistryClient, descriptor: Descriptor, created: _Created
+    store: Store, client: RegistryClient, descriptor: Descriptor, created: Additions
 ) -> bytes:
     if not store.blobs.exists(descriptor.digest):
         _download(store, client, descriptor, created, None, None)
@@ -230,7 +213,7 @@ def _download(
     store: Store,
     client: RegistryClient,
     descriptor: Descriptor,
-    created: _Created,
+    created: Additions,
     reporter: Reporter | None,
     cancel: threading.Event | None,
 ) -> None:
@@ -268,7 +251,7 @@ def _download(
                 raise RegistryError(f"layer {descriptor.digest} from {client.host}: {exc}") from exc
             finally:
                 response.close()
-            _note(created, blobs=descriptor.digest)
+            created.blob(descriptor.digest)
             return
 
 
@@ -280,7 +263,7 @@ def _fetch_layers(
     diff_ids: list[str],
     chains: list[str],
     reporter: Reporter,
-    created: _Created,
+    created: Additions,
     max_downloads: int,
 ) -> None:
     cancel = threading.Event()
@@ -304,9 +287,7 @@ def _fetch_layers(
             on_read=partial(reporter.advance, key),
         )
         if applied is not None:
-            _note(created, snapshots=chain)
-            with created.lock:
-                created.sizes[chain] = applied.content_size
+            created.snapshot(chain, applied.content_size)
         reporter.state(key, "Pull complete")
 
     with ThreadPoolExecutor(max_workers=max(1, max_downloads)) as pool:
@@ -321,19 +302,3 @@ def _fetch_layers(
     real = [e for e in errors if not isinstance(e, PullCancelled)]
     if real or errors:
         raise (real or errors)[0]  # type: ignore[misc]
-
-
-def _take_back(store: Store, created: _Created) -> None:
-    """Remove what a failed pull added that no image refers to (under the exclusive lock)."""
-    if not created.blobs and not created.snapshots:
-        return
-    images = ImageStore(store)
-    with images_lock(store, exclusive=True):
-        for chain in created.snapshots:
-            used = store.db.query_one("SELECT 1 FROM image_layers WHERE chain_id = ?", (chain,))
-            if used is None:
-                images.snapshots.remove(chain)
-        for digest in created.blobs:
-            used = store.db.query_one("SELECT 1 FROM blob_refs WHERE digest = ?", (digest,))
-            if used is None:
-                store.blobs.remove(digest)

@@ -24,7 +24,7 @@ def detect_compression(head: bytes) -> str:
     return "none"
 
 
-class _Peeked(io.RawIOBase):
+class PeekedReader(io.RawIOBase):
     """A reader that replays the bytes already read to detect the format."""
 
     def __init__(self, head: bytes, source: BinaryIO):
@@ -48,7 +48,7 @@ class _Peeked(io.RawIOBase):
 def open_decompressed(source: BinaryIO) -> BinaryIO:
     """A reader of the uncompressed tar inside `source`, whatever its compression."""
     head = source.read(4)
-    stream: BinaryIO = io.BufferedReader(_Peeked(head, source), CHUNK)
+    stream: BinaryIO = io.BufferedReader(PeekedReader(head, source), CHUNK)
     kind = detect_compression(head)
     if kind == "gzip":
         return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]

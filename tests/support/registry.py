@@ -214,11 +214,10 @@ class RegistryServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         config = self.directory / "config.yml"
         config.write_text(self._config())
-        log = open(self.directory / "registry.log", "wb")
-        self.process = subprocess.Popen(
-            [REGISTRY, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
+        with open(self.directory / "registry.log", "wb") as log:
+            self.process = subprocess.Popen(
+                [REGISTRY, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
