@@ -25,9 +25,12 @@ app = typer.Typer(
 )
 
 # Command groups, each a module with a typer app named `app`: (module, name, help).
-GROUPS: list[tuple[str, str, str]] = []
+GROUPS: list[tuple[str, str, str]] = [
+    ("orchestrator.cli.image", "image", "Manage images."),
+    ("orchestrator.cli.system", "system", "Disk usage and clean-up."),
+]
 # Modules that register top-level commands on `app` through `register(app)`.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["orchestrator.cli.login"]
 
 
 def version_string() -> str:

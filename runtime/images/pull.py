@@ -54,6 +54,7 @@ class PullResult:
     image: Image
     digest: str
     downloaded: bool
+    reference: Reference
 
 
 def pull_image(
@@ -183,7 +184,7 @@ def _pull(
     reporter.message(f"Digest: {top.digest}")
     status = "Downloaded newer image" if fresh else "Image is up to date"
     reporter.message(f"Status: {status} for {reference.familiar}")
-    return PullResult(images.load(manifest.config.digest), top.digest, fresh)
+    return PullResult(images.load(manifest.config.digest), top.digest, fresh, reference)
 
 
 def _parse_config(data: bytes, manifest: Manifest) -> dict[str, Any]:

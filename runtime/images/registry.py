@@ -95,7 +95,7 @@ class RegistryClient:
         follow_redirects: bool = True,
     ) -> Response:
         """Send with authentication; on 401, authenticate for the challenge and send again."""
-        wanted = [self.scope, *scopes]
+        wanted = [scope for scope in (self.scope, *scopes) if scope]
         headers = dict(headers or {})
         authorization = self.auth.header(wanted)
         for attempt in (0, 1):
