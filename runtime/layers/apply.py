@@ -23,7 +23,13 @@ from typing import BinaryIO
 from runtime.errors import SyscallError
 from runtime.layers.compression import CHUNK, DigestingReader, open_decompressed
 from runtime.layers.errors import LayerError
-from runtime.linux.securepath import RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, openat2
+from runtime.linux.securepath import (
+    RESOLVE_IN_ROOT,
+    RESOLVE_NO_MAGICLINKS,
+    makedirs_in_root,
+    openat2,
+    resolve_in_root,
+)
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -74,7 +80,7 @@ def apply_layer(
     tar_stream = DigestingReader(open_decompressed(counted))  # type: ignore[arg-type]
     root_fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        extractor = _Extractor(root_fd)
+        extractor = _Extractor(root_fd, Path(os.path.abspath(target)))
         try:
             with tarfile.open(
                 fileobj=tar_stream,
@@ -108,8 +114,9 @@ def apply_layer(
 class _Extractor:
     """Applies tar members one by one under an open root directory."""
 
-    def __init__(self, root_fd: int):
+    def __init__(self, root_fd: int, root_path: Path):
         self.root_fd = root_fd
+        self.root_path = root_path
         self.content_size = 0
         self.entries = 0
         self._dir_times: list[tuple[str, int]] = []
@@ -171,20 +178,12 @@ class _Extractor:
         except SyscallError as exc:
             if exc.errno != errno.ENOENT:
                 raise LayerError(f"layer entry {entry!r}: a parent is not a directory") from exc
-        for depth in range(1, len(parents) + 1):
-            try:
-                os.close(self._open_dir(parents[:depth]))
-                continue
-            except SyscallError as exc:
-                if exc.errno != errno.ENOENT:
-                    raise LayerError(f"layer entry {entry!r}: a parent is not a directory") from exc
-            above = self._open_dir(parents[: depth - 1])
-            try:
-                os.mkdir(parents[depth - 1], 0o755, dir_fd=above)
-            except FileExistsError as exc:
-                raise LayerError(f"layer entry {entry!r}: a parent is a dangling symlink") from exc
-            finally:
-                os.close(above)
+        # Follow symlinks (confined) to where the directory belongs, then make what is missing.
+        try:
+            resolved = resolve_in_root(self.root_path, "/".join(parents))
+            makedirs_in_root(self.root_path, str(resolved.relative_to(self.root_path)))
+        except (SyscallError, ValueError) as exc:
+            raise LayerError(f"layer entry {entry!r}: cannot create its parent: {exc}") from exc
         return self._open_dir(parents)
 
     def _open_dir(self, parts: list[str]) -> int:
