@@ -109,12 +109,28 @@ class RegistryClient:
                 )
             except RegistryError as exc:
                 raise self._unreachable(exc) from exc
-            if response.status != 401 or attempt == 1:
+            if response.status == 401 and attempt == 1:
+                response.read()
+                raise self._refused()
+            if response.status != 401:
                 return response
             challenge = response.header("WWW-Authenticate")
             response.read()
             authorization = self.auth.challenged(challenge, wanted)
         raise AssertionError("unreachable")
+
+    def _refused(self) -> AuthenticationError:
+        domain, repository = self.reference.domain, self.reference.path
+        credentials = self.auth.credentials
+        if credentials is None:
+            return AuthenticationError(
+                f"{domain} requires a login to access {repository}: run `pycompose login {domain}`"
+            )
+        who = credentials.username or "the identity token"
+        return AuthenticationError(
+            f"{domain} refused access to {repository} for {who} "
+            f"(check the permissions, or run `pycompose login {domain}` again)"
+        )
 
     def _unreachable(self, exc: RegistryError) -> RegistryError:
         message = str(exc)
