@@ -118,7 +118,7 @@ def test_hostile_archive_names_are_refused(store: Store, tmp_path: Path) -> None
         archive.addfile(info, io.BytesIO(data))
     with pytest.raises(ArchiveError, match="outside itself"):
         load_archive(store, evil)
-    with pytest.raises(ArchiveError, match="neither manifest.json"):
+    with pytest.raises(ArchiveError, match=r"neither manifest\.json"):
         load_archive(store, tmp_path)
 
 

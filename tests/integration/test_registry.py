@@ -252,7 +252,7 @@ def test_damaged_blob_leaves_nothing(
 
 
 def test_unreachable_registry_is_a_clear_error(store: Store) -> None:
-    with pytest.raises(RegistryError, match="cannot reach 127.0.0.1:1: connection refused"):
+    with pytest.raises(RegistryError, match=r"cannot reach 127\.0\.0\.1:1: connection refused"):
         pull_image(store, "127.0.0.1:1/nothing:here")
     with pytest.raises(RegistryError, match=r"pycompose image bootstrap debian:bookworm"):
         pull_image(store, "debian:bookworm")

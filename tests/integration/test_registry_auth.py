@@ -16,8 +16,8 @@ from runtime.images.errors import AuthenticationError
 from runtime.images.imagestore import ImageStore
 from runtime.images.pull import pull_image
 from runtime.images.push import push_image
-from runtime.images.registry import RegistryClient
 from runtime.images.reference import parse_reference
+from runtime.images.registry import RegistryClient
 from runtime.images.transport import Transport
 from runtime.store import Layout, Store
 from tests.support.images import busybox_image

@@ -20,7 +20,7 @@ class LayerBuilder:
 
     def __init__(self) -> None:
         self._buffer = io.BytesIO()
-        self._tar = tarfile.open(fileobj=self._buffer, mode="w", format=tarfile.PAX_FORMAT)
+        self._tar = tarfile.open(fileobj=self._buffer, mode="w", format=tarfile.PAX_FORMAT)  # noqa: SIM115
 
     def _add(self, name: str, kind: bytes, data: bytes = b"", **fields: Any) -> LayerBuilder:
         info = tarfile.TarInfo(name)
