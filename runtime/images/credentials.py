@@ -12,11 +12,11 @@ import binascii
 import json
 import os
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runtime.images.atomicfile import write_atomically
 from runtime.images.errors import AuthenticationError
 from runtime.images.reference import DOCKER_HUB_AUTH_KEY
 
@@ -115,18 +115,8 @@ def load_credentials(registry: str, path: Path | None = None) -> Credentials | N
 
 def _write_config(path: Path, document: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".config-")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle, indent="\t")
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(name, 0o600)
-        os.rename(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    text = json.dumps(document, indent="\t") + "\n"
+    write_atomically(path, lambda handle: handle.write(text.encode()), mode=0o600)
 
 
 def store_credentials(registry: str, credentials: Credentials, path: Path | None = None) -> Path:

@@ -117,6 +117,7 @@ def _pull(
     max_downloads: int,
 ) -> PullResult:
     images = ImageStore(store)
+    client.ping()
     top = client.get_manifest(reference.digest or reference.tag or "latest")
     parsed = parse_manifest(top.data, top.media_type)
     manifests = [(top.data, Descriptor(parsed.media_type, top.digest, len(top.data)))]

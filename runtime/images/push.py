@@ -54,6 +54,7 @@ def push_image(
         if not isinstance(manifest, Manifest):
             raise ImageError(f"the manifest of {name} is an index; push needs an image manifest")
         client = RegistryClient(reference, transport=transport, credentials=credentials, push=True)
+        client.ping()
         reporter.message(f"The push refers to repository [{reference.repository}]")
         outcome: dict[str, str] = {}
 
@@ -111,3 +112,15 @@ def _push_blob(
     reporter.state(key, "Pushed")
     images.record_source(descriptor.digest, domain, path)
     return "uploaded"
+
+
+def push_images(store: Store, names: list[str], *, quiet: bool = True) -> list[PushResult]:
+    """Push several images one after the other (compose-level `push`)."""
+    from runtime.images.progress import reporter_for
+
+    reporter = reporter_for(quiet)
+    transport = Transport()
+    try:
+        return [push_image(store, name, reporter=reporter, transport=transport) for name in names]
+    finally:
+        reporter.close()

@@ -142,7 +142,7 @@ class RegistryClient:
         """GET /v2/, authenticating if asked: proves the registry and the credentials work."""
         response = self.request("GET", f"{self.base}/v2/")
         if response.status != 200:
-            raise registry_error(response, f"{self.host} refused the login")
+            raise registry_error(response, f"{self.host} answered /v2/ with")
         response.read()
 
     def get_manifest(self, reference: str, accept: str = ACCEPT) -> FetchedManifest:

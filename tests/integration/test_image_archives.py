@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import subprocess
 import tarfile
 from pathlib import Path
 
@@ -18,13 +17,10 @@ from runtime.images.archives.save import save_images
 from runtime.images.errors import ArchiveError
 from runtime.images.imagestore import ImageStore
 from runtime.images.reference import parse_reference
-from runtime.store import Layout, Store
+from runtime.store import Store
 from tests.support.images import busybox_image, copy_layout, write_busybox_layout
 from tests.support.layers import LayerBuilder
-
-
-def make_store(path: Path) -> Store:
-    return Store(Layout(root=path / "root", run_root=path / "run"))
+from tests.support.stores import assert_store_empty, make_store, skopeo
 
 
 @pytest.fixture
@@ -35,18 +31,6 @@ def store(tmp_path: Path) -> Store:
 @pytest.fixture(scope="module")
 def layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_busybox_layout(tmp_path_factory.mktemp("layout") / "busybox", "v1")
-
-
-def skopeo(*args: str) -> str:
-    result = subprocess.run(["skopeo", *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def assert_store_empty(store: Store) -> None:
-    assert list(store.blobs) == []
-    assert list(store.layout.snapshots.iterdir()) == []
-    assert ImageStore(store).all() == []
 
 
 def tar_directory(source: Path, target: Path) -> Path:

@@ -21,10 +21,7 @@ from runtime.store import Layout, Store
 from tests.support.images import write_busybox_layout, write_oci_layout
 from tests.support.layers import LayerBuilder, overlay_view, tree
 from tests.support.registry import RegistryServer
-
-
-def make_store(path: Path) -> Store:
-    return Store(Layout(root=path / "root", run_root=path / "run"))
+from tests.support.stores import assert_store_empty, make_store, skopeo
 
 
 @pytest.fixture
@@ -34,7 +31,8 @@ def store(tmp_path: Path) -> Store:
 
 @pytest.fixture
 def registry(tmp_path: Path) -> Iterator[RegistryServer]:
-    server = RegistryServer(tmp_path / "registry").start()
+    # Relative Location headers, as distribution sends with `relativeurls`.
+    server = RegistryServer(tmp_path / "registry", relative_urls=True).start()
     try:
         yield server
     finally:
@@ -46,12 +44,6 @@ def busybox_layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_busybox_layout(tmp_path_factory.mktemp("layout") / "busybox", "v1")
 
 
-def skopeo(*args: str) -> str:
-    result = subprocess.run(["skopeo", *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def skopeo_push(layout: Path, tag: str, destination: str) -> None:
     skopeo(
         "copy",
@@ -60,13 +52,6 @@ def skopeo_push(layout: Path, tag: str, destination: str) -> None:
         f"oci:{layout}:{tag}",
         f"docker://{destination}",
     )
-
-
-def assert_store_empty(store: Store) -> None:
-    assert list(store.blobs) == []
-    assert list(store.layout.snapshots.iterdir()) == []
-    assert [p.name for p in store.layout.tmp.iterdir()] == []
-    assert ImageStore(store).all() == []
 
 
 def test_pull_what_skopeo_pushed(

@@ -157,6 +157,7 @@ class RegistryServer:
     directory: Path
     htpasswd: dict[str, str] | None = None
     issuer: TokenIssuer | None = None
+    relative_urls: bool = False
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -188,6 +189,7 @@ class RegistryServer:
             "http:",
             f"  addr: 127.0.0.1:{self.port}",
             f"  secret: {secrets.token_hex(16)}",
+            f"  relativeurls: {'true' if self.relative_urls else 'false'}",
         ]
         if self.htpasswd is not None:
             path = self.directory / "htpasswd"

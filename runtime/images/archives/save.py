@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import tarfile
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from runtime.images.archives.load import CONTAINERD_NAME, REF_NAME
+from runtime.images.atomicfile import write_atomically
 from runtime.images.errors import ImageError
 from runtime.images.imagestore import Image, ImageStore
 from runtime.images.manifests import OCI_INDEX, descriptor_json
@@ -102,16 +101,4 @@ def write_archive(store: Store, names: Sequence[str], output: BinaryIO) -> None:
 
 def save_images(store: Store, names: Sequence[str], path: str | Path) -> None:
     """Write the archive to `path` atomically (a temporary file renamed when complete)."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write_archive(store, names, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.rename(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(Path(path), lambda handle: write_archive(store, names, handle))
