@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from runtime.images.errors import ImageError
@@ -21,7 +22,7 @@ from runtime.images.imagestore import Descriptor, Image, ImageStore, LayerRecord
 from runtime.images.manifests import OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, host, manifest_bytes
 from runtime.images.reference import Reference
 from runtime.layers.compression import CHUNK, gzip_writer, open_decompressed
-from runtime.layers.diff import HashingWriter
+from runtime.layers.diff import HashingWriter, diff_upper
 from runtime.layers.snapshots import chain_ids
 from runtime.store import FileLock, Store
 
@@ -47,7 +48,7 @@ def images_lock(store: Store, *, exclusive: bool = False) -> FileLock:
 
 
 def store_layer(
-    store: Store, write_tar: Callable[[BinaryIO], None], *, level: int = 6
+    store: Store, write_tar: Callable[[BinaryIO], object], *, level: int = 6
 ) -> LayerBlob:
     """Run `write_tar` on a stream that gzips into a new blob; return the blob and diff id."""
     with store.blobs.writer() as blob:
@@ -66,6 +67,24 @@ def store_layer_from_tar(store: Store, source: BinaryIO, *, level: int = 6) -> L
         shutil.copyfileobj(open_decompressed(source), sink, CHUNK)
 
     return store_layer(store, copy, level=level)
+
+
+def layer_from_upper(
+    store: Store,
+    upper: Path,
+    *,
+    exclude: Collection[str] = (),
+    exclude_contents: Collection[str] = (),
+) -> LayerBlob:
+    """Diff an overlay upper dir into a new gzip layer blob (for `commit` and build steps).
+
+    `exclude` drops paths (init-layer files such as /etc/hosts); `exclude_contents`
+    keeps a directory but none of what is in it (volume mount points).
+    """
+    return store_layer(
+        store,
+        lambda sink: diff_upper(upper, sink, exclude=exclude, exclude_contents=exclude_contents),
+    )
 
 
 def create_image(
