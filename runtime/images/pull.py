@@ -41,6 +41,7 @@ from runtime.store import Store
 
 MAX_CONCURRENT_DOWNLOADS = 3
 DOWNLOAD_ATTEMPTS = 3
+MAX_CONCURRENT_UNPACKS = 8
 
 
 class PullCancelled(ImageError):
@@ -269,6 +270,9 @@ def _fetch_layers(
     max_downloads: int,
 ) -> None:
     cancel = threading.Event()
+    # Downloads are few at a time, as Docker does; unpacking runs for every layer at once,
+    # each layer into its own snapshot, so the disk and both cores stay busy.
+    download_slots = threading.Semaphore(max(1, max_downloads))
 
     def one(descriptor: Descriptor, diff_id: str, chain: str) -> None:
         key = descriptor.digest[7:19]
@@ -278,7 +282,8 @@ def _fetch_layers(
             reporter.advance(key, descriptor.size)
             return
         reporter.start(key, "Waiting", descriptor.size)
-        _download(store, client, descriptor, created, reporter, cancel)
+        with download_slots:
+            _download(store, client, descriptor, created, reporter, cancel)
         if cancel.is_set():
             raise PullCancelled("cancelled")
         reporter.state(key, "Extracting", total=descriptor.size)
@@ -292,7 +297,7 @@ def _fetch_layers(
             created.snapshot(chain, applied.content_size)
         reporter.state(key, "Pull complete")
 
-    with ThreadPoolExecutor(max_workers=max(1, max_downloads)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(len(layers), MAX_CONCURRENT_UNPACKS))) as pool:
         futures = [
             pool.submit(one, d, i, c) for d, i, c in zip(layers, diff_ids, chains, strict=True)
         ]

@@ -11,6 +11,7 @@ stay inside the snapshot. The final component is never followed. A whiteout
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import stat
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from runtime.errors import SyscallError
-from runtime.layers.compression import CHUNK, DigestingReader, open_decompressed
+from runtime.layers.compression import CHUNK, CountingReader, DigestingReader, open_decompressed
 from runtime.layers.errors import LayerError
 from runtime.linux.securepath import (
     RESOLVE_IN_ROOT,
@@ -76,8 +77,8 @@ def apply_layer(
     Raises LayerError when the archive is corrupt, an entry is unsafe beyond
     clamping, or the uncompressed digest differs from `expected_diff_id`.
     """
-    counted = DigestingReader(source, on_read) if on_read else source
-    tar_stream = DigestingReader(open_decompressed(counted))  # type: ignore[arg-type]
+    counted = io.BufferedReader(CountingReader(source, on_read), CHUNK) if on_read else source
+    tar_stream = DigestingReader(open_decompressed(counted))
     root_fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         extractor = _Extractor(root_fd, Path(os.path.abspath(target)))

@@ -58,6 +58,23 @@ def open_decompressed(source: BinaryIO) -> BinaryIO:
     return stream
 
 
+class CountingReader(io.RawIOBase):
+    """Passes bytes through, telling `on_read` how many went by (for progress)."""
+
+    def __init__(self, source: BinaryIO, on_read: Callable[[int], None]):
+        self._source = source
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        size = self._source.readinto(buffer)  # type: ignore[attr-defined]
+        if size:
+            self._on_read(size)
+        return int(size or 0)
+
+
 class DigestingReader(io.RawIOBase):
     """Passes bytes through while computing their sha256 and counting them."""
 
