@@ -48,6 +48,7 @@ def skopeo_push(layout: Path, tag: str, destination: str) -> None:
     skopeo(
         "copy",
         "--quiet",
+        "--preserve-digests",
         "--dest-tls-verify=false",
         f"oci:{layout}:{tag}",
         f"docker://{destination}",
@@ -72,6 +73,26 @@ def test_pull_what_skopeo_pushed(
     again = pull_image(store, name)
     assert not again.downloaded and again.image.id == image.id
     assert ImageStore(store).get(f"{registry.host}/tests/busybox@{remote['Digest']}").id == image.id
+
+
+def test_gzip_zstd_and_plain_layers(store: Store, registry: RegistryServer, tmp_path: Path) -> None:
+    layers = [
+        LayerBuilder().file(f"layer{i}", f"content {i}".encode() * 1000).build() for i in range(3)
+    ]
+    layout = write_oci_layout(
+        tmp_path / "mixed", layers, {"Cmd": ["sh"]}, "mixed", ["gzip", "zstd", "none"]
+    )
+    name = f"{registry.host}/tests/mixed:1"
+    skopeo_push(layout, "mixed", name)
+    image = pull_image(store, name).image
+    assert [layer.blob.media_type.rsplit(".", 1)[-1] for layer in image.layers] == [
+        "tar+gzip",
+        "tar+zstd",
+        "tar",
+    ]
+    with overlay_view(ImageStore(store).lower_dirs(image), tmp_path / "merged") as merged:
+        assert sorted(os.listdir(merged)) == ["layer0", "layer1", "layer2"]
+        assert (merged / "layer1").read_bytes() == b"content 1" * 1000
 
 
 def _layered_image(store: Store, name: str) -> str:

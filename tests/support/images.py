@@ -25,6 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import zstandard
+
 from tests.support.namespaces import in_host_network
 from tests.support.rootfs import make_busybox_rootfs
 
@@ -59,17 +61,37 @@ def _put_blob(layout: Path, data: bytes) -> dict[str, Any]:
     return {"digest": f"sha256:{digest}", "size": len(data)}
 
 
+LAYER_COMPRESSIONS = {
+    "gzip": (
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        lambda tar: gzip.compress(tar, mtime=0),
+    ),
+    "zstd": (
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+        lambda tar: zstandard.ZstdCompressor().compress(tar),
+    ),
+    "none": ("application/vnd.oci.image.layer.v1.tar", lambda tar: tar),
+}
+
+
 def write_oci_layout(
-    layout: Path, layers: list[bytes], config: dict[str, Any], tag: str = "latest"
+    layout: Path,
+    layers: list[bytes],
+    config: dict[str, Any],
+    tag: str = "latest",
+    compressions: list[str] | None = None,
 ) -> Path:
-    """An OCI image layout at `layout` with one image of the given (uncompressed) layer tars."""
+    """An OCI image layout at `layout` with one image of the given (uncompressed) layer tars.
+
+    Layers are gzipped unless `compressions` names, per layer, `gzip`, `zstd` or `none`.
+    """
     layout.mkdir(parents=True, exist_ok=True)
     (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
     descriptors, diff_ids = [], []
-    for tar in layers:
+    for tar, compression in zip(layers, compressions or ["gzip"] * len(layers), strict=True):
+        media_type, compress = LAYER_COMPRESSIONS[compression]
         diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
-        blob = _put_blob(layout, gzip.compress(tar, mtime=0))
-        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **blob})
+        descriptors.append({"mediaType": media_type, **_put_blob(layout, compress(tar))})
     document = {
         "architecture": "amd64",
         "os": "linux",
