@@ -3,10 +3,13 @@ push, pull, login, logout, rm, prune, system df."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,12 +31,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
     def run(
         *args: str, input: bytes | None = None, ok: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [PYCOMPOSE, *args],
-            input=input.decode() if input else None,
-            capture_output=True,
-            text=True,
-            check=False,
+        raw = subprocess.run([PYCOMPOSE, *args], input=input, capture_output=True, check=False)
+        result = subprocess.CompletedProcess(
+            raw.args, raw.returncode, raw.stdout.decode(errors="replace"), raw.stderr.decode()
         )
         if ok:
             assert result.returncode == 0, result.stderr
@@ -75,6 +75,12 @@ def test_local_image_lifecycle(cli, rootfs_tar: Path, tmp_path: Path) -> None:  
     removed = cli("image", "rm", "localhost:5000/team/box:dev").stdout
     assert f"Deleted: {image_id}" in removed
     assert "Loaded image: box:1" in cli("image", "load", "-i", str(archive)).stdout
+    streamed = subprocess.run(
+        [PYCOMPOSE, "image", "save", "box:1"], capture_output=True, check=True
+    ).stdout
+    assert streamed[:512] and tarfile.is_tarfile(io.BytesIO(streamed))
+    cli("image", "rm", "box:1")
+    assert "Loaded image: box:1" in cli("image", "load", input=gzip.compress(streamed)).stdout
     assert "Images   1" in cli("system", "df").stdout
     missing = cli("image", "inspect", "nothing:here", ok=False)
     assert (

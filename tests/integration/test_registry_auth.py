@@ -110,6 +110,19 @@ def test_token_auth(
     assert len(issuer.requests) <= 4
 
 
+def test_identity_token(
+    store: Store, token_registry: RegistryServer, issuer: TokenIssuer, docker_config: Path
+) -> None:
+    issuer.refresh_tokens["refresh-abc"] = "alice"
+    store_credentials(token_registry.host, Credentials(identity_token="refresh-abc"))
+    issuer.requests.clear()
+    _roundtrip(store, token_registry.host)
+    assert issuer.requests and all(r["user"] == "alice" for r in issuer.requests)
+    store_credentials(token_registry.host, Credentials(identity_token="stale"))
+    with pytest.raises(AuthenticationError, match="refused by the token service"):
+        pull_image(store, f"{token_registry.host}/team/busybox:1")
+
+
 def test_login_check_refuses_bad_password(token_registry: RegistryServer) -> None:
     probe = parse_reference(f"{token_registry.host}/pycompose/login-probe")
     good = RegistryClient(probe, credentials=Credentials("alice", "wonderland"))

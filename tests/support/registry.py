@@ -50,6 +50,7 @@ class TokenIssuer:
     directory: Path
     users: dict[str, str] = field(default_factory=dict)
     anonymous_pull: bool = False
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     lifetime: int = 300
 
@@ -118,7 +119,15 @@ class TokenIssuer:
     def _answer(self, headers: Any, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         user = ""
         authorization = headers.get("Authorization") or ""
-        if authorization.startswith("Basic "):
+        if "refresh_token" in query:  # OAuth2 form POST with an identity token
+            user = self.refresh_tokens.get(query["refresh_token"][0], "")
+            if not user:
+                return 401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad refresh token"}]}
+            query = {
+                **query,
+                "scope": [s for v in query.get("scope", []) for s in v.split(" ") if s],
+            }
+        elif authorization.startswith("Basic "):
             user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
             if self.users.get(user) != password:
                 return 401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]}
@@ -137,6 +146,17 @@ class TokenIssuer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 status, body = issuer._answer(self.headers, parse_qs(urlsplit(self.path).query))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                status, body = issuer._answer(self.headers, form)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

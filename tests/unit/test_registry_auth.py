@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,35 @@ def test_plain_http_only_for_loopback_and_insecure() -> None:
     assert transport.allows_plain_http("registry.lan:5000")
     with pytest.raises(RegistryError, match="refusing plain http"):
         transport.request("GET", "http://registry.example/v2/", {})
+
+
+def test_credential_helper_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    helper_dir = tmp_path / "bin"
+    helper_dir.mkdir()
+    secrets = tmp_path / "secrets.json"
+    helper = helper_dir / "docker-credential-testhelper"
+    helper.write_text(
+        "#!/usr/bin/env python3\n"
+        "import json, sys\n"
+        f"path = {str(secrets)!r}\n"
+        "data = json.load(open(path)) if __import__('os').path.exists(path) else {}\n"
+        "action, payload = sys.argv[1], sys.stdin.read()\n"
+        "if action == 'get':\n"
+        "    if payload not in data: print('credentials not found in native keychain'); sys.exit(1)\n"
+        "    print(json.dumps({'ServerURL': payload, **data[payload]}))\n"
+        "elif action == 'store':\n"
+        "    entry = json.loads(payload); data[entry['ServerURL']] = {'Username': entry['Username'], 'Secret': entry['Secret']}\n"
+        "    json.dump(data, open(path, 'w'))\n"
+        "elif action == 'erase':\n"
+        "    data.pop(payload, None); json.dump(data, open(path, 'w'))\n"
+    )
+    helper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{helper_dir}:{os.environ['PATH']}")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"credsStore": "testhelper"}))
+    assert load_credentials("registry.example", config) is None
+    store_credentials("registry.example", Credentials("carol", "pw"), config)
+    assert "auth" not in json.loads(config.read_text())["auths"]["registry.example"]
+    assert load_credentials("registry.example", config) == Credentials("carol", "pw")
+    assert erase_credentials("registry.example", config)
+    assert load_credentials("registry.example", config) is None
