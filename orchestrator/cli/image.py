@@ -218,6 +218,9 @@ def pull(
         result = pull_image(open_store(ctx), name, platform=platform, reporter=reporter)
     finally:
         reporter.close()
+    if not quiet:
+        typer.echo(f"Digest: {result.digest}", err=True)
+        typer.echo(result.status, err=True)
     typer.echo(str(result.reference))
 
 

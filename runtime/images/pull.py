@@ -57,6 +57,12 @@ class PullResult:
     downloaded: bool
     reference: Reference
 
+    @property
+    def status(self) -> str:
+        """Docker's closing line: `Status: Downloaded newer image for debian:bookworm`."""
+        what = "Downloaded newer image" if self.downloaded else "Image is up to date"
+        return f"Status: {what} for {self.reference.familiar}"
+
 
 def pull_image(
     store: Store,
@@ -183,9 +189,6 @@ def _pull(
         source=(reference.domain, reference.path),
     )
     images.record_source(manifest.config.digest, reference.domain, reference.path)
-    reporter.message(f"Digest: {top.digest}")
-    status = "Downloaded newer image" if fresh else "Image is up to date"
-    reporter.message(f"Status: {status} for {reference.familiar}")
     return PullResult(images.load(manifest.config.digest), top.digest, fresh, reference)
 
 

@@ -29,6 +29,7 @@ class PushResult:
     digest: str
     size: int
     blobs: dict[str, str]
+    tag: str = "latest"
 
 
 def push_image(
@@ -69,8 +70,7 @@ def push_image(
         tag = reference.tag or "latest"
         digest = client.put_manifest(tag, manifest_data, manifest.media_type)
         images.register_repo_digest(image.id, reference.repository, digest)
-    reporter.message(f"{tag}: digest: {digest} size: {len(manifest_data)}")
-    return PushResult(digest, len(manifest_data), outcome)
+    return PushResult(digest, len(manifest_data), outcome, tag)
 
 
 def _push_blob(
