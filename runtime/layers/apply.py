@@ -293,7 +293,7 @@ class _Extractor:
         os.chmod(name, member.mode & 0o7777, dir_fd=parent_fd)
         path = f"/proc/self/fd/{parent_fd}/{name}"
         for key, value in _xattrs(member):
-            os.setxattr(path, key, value, follow_symlinks=False)
+            _set_xattr(path, key, value)
         mtime = _mtime_ns(member)
         os.utime(name, ns=(mtime, mtime), dir_fd=parent_fd, follow_symlinks=False)
 
@@ -307,7 +307,7 @@ class _Extractor:
         os.fchown(fd, member.uid, member.gid)
         os.fchmod(fd, member.mode & 0o7777)
         for key, value in _xattrs(member):
-            os.setxattr(fd, key, value)
+            _set_xattr(fd, key, value)
         if times:
             mtime = _mtime_ns(member)
             os.utime(fd, ns=(mtime, mtime))
@@ -323,6 +323,18 @@ def _remove_entry(parent_fd: int, name: str) -> None:
         shutil.rmtree(name, dir_fd=parent_fd)
     else:
         os.unlink(name, dir_fd=parent_fd)
+
+
+def _set_xattr(target: int | str, key: str, value: bytes) -> None:
+    """Set an xattr from the layer; one the filesystem or kernel refuses is skipped, as Docker does."""
+    try:
+        if isinstance(target, int):
+            os.setxattr(target, key, value)
+        else:
+            os.setxattr(target, key, value, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTSUP, errno.EPERM, errno.EINVAL):
+            raise
 
 
 def _xattrs(member: tarfile.TarInfo) -> list[tuple[str, bytes]]:
