@@ -75,6 +75,29 @@ def test_pull_what_skopeo_pushed(
     assert ImageStore(store).get(f"{registry.host}/tests/busybox@{remote['Digest']}").id == image.id
 
 
+def test_pull_docker_schema2(store: Store, registry: RegistryServer, busybox_layout: Path) -> None:
+    name = f"{registry.host}/tests/schema2:v1"
+    skopeo(
+        "copy",
+        "--quiet",
+        "--format",
+        "v2s2",
+        "--dest-tls-verify=false",
+        f"oci:{busybox_layout}:v1",
+        f"docker://{name}",
+    )
+    raw = json.loads(skopeo("inspect", "--raw", "--tls-verify=false", f"docker://{name}"))
+    assert raw["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+    image = pull_image(store, name).image
+    assert image.manifest.media_type == raw["mediaType"]
+    assert image.layers[0].blob.media_type == "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    assert (ImageStore(store).lower_dirs(image)[0] / "bin/busybox").is_file()
+    # What was pulled as schema 2 is pushed back byte for byte.
+    copy = f"{registry.host}/tests/schema2-copy:v1"
+    ImageStore(store).tag(image.id, parse_reference(copy))
+    assert push_image(store, copy).digest == pull_image(store, name).digest
+
+
 def test_gzip_zstd_and_plain_layers(store: Store, registry: RegistryServer, tmp_path: Path) -> None:
     layers = [
         LayerBuilder().file(f"layer{i}", f"content {i}".encode() * 1000).build() for i in range(3)
