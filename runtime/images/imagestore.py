@@ -364,6 +364,23 @@ class ImageStore:
                 (holder_kind, holder_id),
             )
 
+    def hold_blob(self, digest: str, holder_kind: str, holder_id: str) -> None:
+        """Keep a blob that no image refers to (a build cache entry) from garbage collection."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO blob_holds(digest, holder_kind, holder_id) VALUES (?,?,?)"
+                " ON CONFLICT DO NOTHING",
+                (digest, holder_kind, holder_id),
+            )
+
+    def release_blob(self, digest: str, holder_kind: str, holder_id: str) -> None:
+        """Drop a blob hold (idempotent); the next collection may remove the blob."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM blob_holds WHERE digest = ? AND holder_kind = ? AND holder_id = ?",
+                (digest, holder_kind, holder_id),
+            )
+
     def holders(self, image_id: str) -> list[tuple[str, str]]:
         rows = self.db.query(
             "SELECT holder_kind, holder_id FROM holds WHERE image_id = ?", (image_id,)

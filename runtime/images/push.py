@@ -65,7 +65,8 @@ def push_image(
             )
 
         with ThreadPoolExecutor(max_workers=MAX_CONCURRENT_UPLOADS) as pool:
-            for future in [pool.submit(one, d) for d in [*manifest.layers, manifest.config]]:
+            unique = dict.fromkeys([*manifest.layers, manifest.config])
+            for future in [pool.submit(one, d) for d in unique]:
                 future.result()
         tag = reference.tag or "latest"
         digest = client.put_manifest(tag, manifest_data, manifest.media_type)

@@ -1,7 +1,8 @@
 """The image metadata tables, as migrations of the `images` component of the store database.
 
 Reference counts are not kept as counters that a crash could leave wrong: a
-snapshot's or a blob's count is the number of image rows that name it, read
+snapshot's or a blob's count is the number of image rows that name it (plus,
+for blobs, the `blob_holds` of other components such as a build cache), read
 through the `snapshot_refs` / `blob_refs` views inside the same transaction
 that removes an image.
 """
@@ -76,6 +77,12 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL,
         PRIMARY KEY (image_id, holder_kind, holder_id)
     );
+    CREATE TABLE blob_holds (
+        digest TEXT NOT NULL,
+        holder_kind TEXT NOT NULL,
+        holder_id TEXT NOT NULL,
+        PRIMARY KEY (digest, holder_kind, holder_id)
+    );
     CREATE VIEW snapshot_refs AS
         SELECT chain_id, COUNT(DISTINCT image_id) AS refs FROM image_layers GROUP BY chain_id;
     CREATE VIEW blob_refs AS
@@ -83,6 +90,7 @@ MIGRATIONS: list[str] = [
             SELECT blob_digest AS digest, image_id FROM image_layers
             UNION ALL SELECT id AS digest, id AS image_id FROM images
             UNION ALL SELECT digest, image_id FROM manifests
+            UNION ALL SELECT digest, holder_kind || ':' || holder_id FROM blob_holds
         ) GROUP BY digest;
     """,
 ]

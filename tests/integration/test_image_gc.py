@@ -79,3 +79,15 @@ def test_prune_removes_only_dangling(store: Store) -> None:
     images = ImageStore(store)
     assert images.get("app:1").id == new
     assert images_usage(store).total == 2
+
+
+def test_blob_holds_keep_blobs_no_image_names(store: Store) -> None:
+    images = ImageStore(store)
+    cached = store.blobs.put(b"build cache entry")
+    images.hold_blob(cached, "build-cache", "step-1")
+    busybox_image(store)
+    prune_images(store, all_unused=True)
+    assert list(store.blobs) == [cached]
+    images.release_blob(cached, "build-cache", "step-1")
+    prune_images(store, all_unused=True)
+    assert list(store.blobs) == []
