@@ -50,7 +50,11 @@ def images_lock(store: Store, *, exclusive: bool = False) -> FileLock:
 def store_layer(
     store: Store, write_tar: Callable[[BinaryIO], object], *, level: int = 6
 ) -> LayerBlob:
-    """Run `write_tar` on a stream that gzips into a new blob; return the blob and diff id."""
+    """Run `write_tar` on a stream that gzips into a new blob; return the blob and diff id.
+
+    Hold `images_lock(store)` from before this call until `create_image` has
+    registered the image, or a garbage collection in between may take the blob back.
+    """
     with store.blobs.writer() as blob:
         compressor = gzip_writer(blob, level)  # type: ignore[arg-type]
         tar_sink = HashingWriter(compressor)
@@ -107,6 +111,11 @@ def create_image(
     """
     store = images.store
     created = created or now_rfc3339()
+    for layer in layers:
+        if not store.blobs.exists(layer.blob.digest):
+            raise ImageError(
+                f"layer blob {layer.blob.digest} is gone (collected before the image was made)"
+            )
     base_config = dict(parent.config) if parent else {}
     diff_ids = [*(parent.diff_ids if parent else []), *(layer.diff_id for layer in layers)]
     chains = chain_ids(diff_ids)
