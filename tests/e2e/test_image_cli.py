@@ -126,3 +126,32 @@ def test_login_push_pull_logout(
     assert "Removing login credentials" in cli("logout", registry.host).stdout
     assert registry.host not in json.loads((tmp_path / "docker/config.json").read_text())["auths"]
     assert os.stat(tmp_path / "docker/config.json").st_mode & 0o777 == 0o600
+
+
+def test_bootstrap_failure_is_clear_and_leaves_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli(
+        "image", "bootstrap", "debian:bookworm", "--mirror", "http://127.0.0.1:1/debian", ok=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("pycompose: bootstrapping Debian bookworm: mmdebstrap")
+    assert "Traceback" not in result.stderr
+    assert list((tmp_path / "root/tmp").iterdir()) == []
+    assert list((tmp_path / "root/blobs/sha256").iterdir()) == []
+
+
+@pytest.mark.network
+def test_bootstrap_slim_with_packages(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.namespaces import in_host_network
+
+    argv = in_host_network(
+        [PYCOMPOSE, "image", "bootstrap", "debian:bookworm-slim", "--include", "curl"]
+    )
+    made = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert made.returncode == 0, made.stderr
+    [document] = json.loads(cli("image", "inspect", "debian:bookworm-slim").stdout)
+    assert document["Config"]["Cmd"] == ["bash"]
+    [lower] = document["GraphDriver"]["Data"]["LowerDir"].split(":")
+    rootfs = Path(lower)
+    assert (rootfs / "usr/bin/curl").is_file()
+    assert not list((rootfs / "usr/share/man").rglob("*.gz"))
+    assert (rootfs / "usr/share/doc/bash/copyright").is_file()
