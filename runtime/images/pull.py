@@ -36,6 +36,7 @@ from runtime.images.reference import Reference, parse_reference
 from runtime.images.registry import RegistryClient
 from runtime.images.transport import Transport
 from runtime.layers.compression import CHUNK
+from runtime.layers.errors import LayerError
 from runtime.layers.snapshots import chain_ids
 from runtime.store import Store
 
@@ -290,12 +291,17 @@ def _fetch_layers(
         if cancel.is_set():
             raise PullCancelled("cancelled")
         reporter.state(key, "Extracting", total=descriptor.size)
-        applied = images.snapshots.ensure(
-            chain,
-            diff_id,
-            partial(store.blobs.open, descriptor.digest),
-            on_read=partial(reporter.advance, key),
-        )
+        try:
+            applied = images.snapshots.ensure(
+                chain,
+                diff_id,
+                partial(store.blobs.open, descriptor.digest),
+                on_read=partial(reporter.advance, key),
+            )
+        except LayerError as exc:
+            raise LayerError(
+                f"layer {descriptor.digest[:19]} of {client.reference}: {exc}"
+            ) from exc
         if applied is not None:
             created.snapshot(chain, applied.content_size)
         reporter.state(key, "Pull complete")

@@ -14,9 +14,10 @@ import pytest
 from runtime.images.creation import create_image, store_layer
 from runtime.images.errors import RegistryError
 from runtime.images.imagestore import ImageStore
-from runtime.images.pull import pull_image
+from runtime.images.pull import pull_image, pull_images
 from runtime.images.push import push_image
 from runtime.images.reference import parse_reference
+from runtime.layers.errors import LayerError
 from runtime.store import Layout, Store
 from tests.support.images import write_busybox_layout, write_oci_layout
 from tests.support.layers import LayerBuilder, overlay_view, tree
@@ -278,6 +279,31 @@ def test_damaged_blob_leaves_nothing(
     with pytest.raises(RegistryError, match=message):
         pull_image(store, name)
     assert_store_empty(store)
+
+
+def test_hostile_layer_in_a_pull_leaves_nothing(
+    store: Store, registry: RegistryServer, tmp_path: Path
+) -> None:
+    good = LayerBuilder().file("fine", b"ok").build()
+    evil = LayerBuilder().dir("a").file("a/.wh...").build()
+    layout = write_oci_layout(tmp_path / "evil", [good, evil], {"Cmd": ["sh"]}, "evil")
+    name = f"{registry.host}/tests/evil:1"
+    skopeo_push(layout, "evil", name)
+    with pytest.raises(LayerError, match=r"whiteout of '\.\.'"):
+        pull_image(store, name)
+    assert_store_empty(store)
+
+
+def test_pull_images_in_parallel(store: Store, registry: RegistryServer, tmp_path: Path) -> None:
+    names = []
+    for index in range(3):
+        layer = LayerBuilder().file("id", str(index).encode()).build()
+        layout = write_oci_layout(tmp_path / f"img{index}", [layer], {"Cmd": ["sh"]}, "t")
+        names.append(f"{registry.host}/tests/many{index}:t")
+        skopeo_push(layout, "t", names[-1])
+    results = pull_images(store, names)
+    assert [r.reference.tagged_name for r in results] == names
+    assert len(ImageStore(store).all()) == 3
 
 
 def test_unreachable_registry_is_a_clear_error(store: Store) -> None:
