@@ -26,11 +26,13 @@ app = typer.Typer(
 
 # Command groups, each a module with a typer app named `app`: (module, name, help).
 GROUPS: list[tuple[str, str, str]] = [
+    ("orchestrator.cli.image", "image", "Manage images."),
     ("orchestrator.cli.network", "network", "Manage networks."),
     ("orchestrator.cli.volume", "volume", "Manage volumes."),
+    ("orchestrator.cli.system", "system", "Disk usage and clean-up."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
-COMMAND_MODULES: list[str] = ["orchestrator.cli.config"]
+COMMAND_MODULES: list[str] = ["orchestrator.cli.config", "orchestrator.cli.login"]
 
 
 def version_string() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,7 +44,7 @@ class Database:
                 raise StoreError(f"cannot open the store database {self.path}: {exc}") from exc
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(conn, self.path)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
@@ -120,6 +121,24 @@ class Database:
                     (component, len(migrations)),
                 )
             self._migrated.add(component)
+
+
+def _enable_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """Switch the database to WAL once; concurrent first openers wait instead of failing.
+
+    The switch needs an exclusive lock that SQLite's busy timeout does not wait
+    for, so it is retried here; once made, it persists in the file.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise StoreError(f"cannot open the store database {path}: {exc}") from exc
+            time.sleep(0.01)
 
 
 def _split_statements(script: str) -> list[str]:

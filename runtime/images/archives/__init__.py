@@ -1,0 +1,1 @@
+"""Image archives: `docker save` tarballs and OCI layouts in, Docker+OCI archives out, rootfs import."""

@@ -1,0 +1,1 @@
+"""Image layers on disk: apply a layer tar safely, diff an upper dir, snapshots by chain id."""
