@@ -33,6 +33,7 @@ from runtime.store.store import Store
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 LOCK_NAME = "network"
+DEFAULT_NETWORK = "bridge"
 
 
 class Networks:
@@ -126,6 +127,24 @@ class Networks:
             endpoint_ops.bridge_mac(network.id),
             links.uplink_mtu(),
         )
+
+    def ensure_default(self) -> Network:
+        """The engine's default bridge network (`bridge`, as Docker's), made on first use.
+
+        `container run` without `--net` and build steps with the default network
+        attach here; two commands asking at once get the same network.
+        """
+        with self._locked():
+            existing = self.records.network(DEFAULT_NETWORK)
+        if existing is not None:
+            return existing
+        try:
+            return self.create(DEFAULT_NETWORK, labels={"io.pycompose.default": "true"})
+        except NetworkError:
+            found = self.records.network(DEFAULT_NETWORK)
+            if found is None:
+                raise
+            return found
 
     def get(self, key: str) -> Network:
         """The network named `key` (or with id or id prefix `key`); NetworkNotFound if none."""

@@ -66,3 +66,11 @@ def test_sync_remakes_bridges_and_rules(networks: Networks, make_box: Callable[.
     networks.sync()
     assert network.bridge in run(["ip", "-o", "link"]).stdout
     assert network.bridge in run(["nft", "list", "ruleset"]).stdout
+
+
+def test_default_network_is_made_once(networks: Networks) -> None:
+    first = networks.ensure_default()
+    again = networks.ensure_default()
+    assert first.id == again.id
+    assert first.name == "bridge"
+    networks.remove("bridge")
