@@ -27,9 +27,10 @@ app = typer.Typer(
 # Command groups, each a module with a typer app named `app`: (module, name, help).
 GROUPS: list[tuple[str, str, str]] = [
     ("orchestrator.cli.network", "network", "Manage networks."),
+    ("orchestrator.cli.kubernetes", "kube", "Run the project on a Kubernetes cluster."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
-COMMAND_MODULES: list[str] = ["orchestrator.cli.config"]
+COMMAND_MODULES: list[str] = ["orchestrator.cli.config", "orchestrator.cli.convert"]
 
 
 def version_string() -> str:
