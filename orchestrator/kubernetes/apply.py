@@ -65,11 +65,14 @@ class Cluster:
     server: str
 
     def call(self, kind: Kind, verb: str, *args: Any, **kwargs: Any) -> Any:
-        """Call `<verb>_namespaced_<resource>` of the kind's client API."""
+        """Call `<verb>_namespaced_<resource>` of the kind's client API; the answer is the
+        raw response (its JSON is read where needed, so no server's answer can fail to fit
+        the client's models); an error status raises ApiException."""
         from kubernetes import client
 
         api = getattr(client, kind.api)(self.api)
-        return getattr(api, f"{verb}_namespaced_{kind.resource}")(*args, **kwargs)
+        method = getattr(api, f"{verb}_namespaced_{kind.resource}")
+        return method(*args, _preload_content=False, **kwargs)
 
 
 @dataclass
@@ -244,7 +247,11 @@ def _names(cluster: Cluster, kind: Kind, project: str) -> list[str]:
         )
     except ApiException as exc:
         raise _refused(cluster, exc, f"listing {kind.name} objects") from None
-    return sorted(item.metadata.name for item in listed.items or [])
+    try:
+        items = json.loads(listed.data).get("items") or []
+    except (TypeError, ValueError, AttributeError):
+        raise KubernetesError(f"the cluster at {cluster.server} sent an unreadable list") from None
+    return sorted(item["metadata"]["name"] for item in items)
 
 
 def _delete(cluster: Cluster, kind: Kind, name: str) -> None:

@@ -27,7 +27,7 @@ from orchestrator.kubernetes.services import (
     service_document,
     service_spec,
 )
-from orchestrator.kubernetes.storage import claim_documents
+from orchestrator.kubernetes.storage import access_mode, claim_documents
 from orchestrator.kubernetes.workloads import (
     fitted_restart,
     restart_of,
@@ -98,8 +98,23 @@ def convert(project: Project, options: ConversionOptions | None = None) -> Conve
                 if not project.volumes[key].external and len(users[key]) == 1
             ]
             templated.update(own)
+        exclusive = [
+            key
+            for key in pod.volumes.claims
+            if not project.volumes[key].external
+            and access_mode(context, key, users[key]) in ("ReadWriteOnce", "ReadWriteOncePod")
+        ]
         documents.append(
-            workload_document(group, kind, pod, restart, settings[group.name], context, own)
+            workload_document(
+                group,
+                kind,
+                pod,
+                restart,
+                settings[group.name],
+                context,
+                own,
+                recreate=bool(exclusive),
+            )
         )
 
     documents.extend(claim_documents(context, users, templated))

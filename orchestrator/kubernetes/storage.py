@@ -94,8 +94,6 @@ def claim_documents(
             )
         if volume.external or key in templated:
             continue
-        mounted_by = users.get(key, [])
-        shared = len(mounted_by) > 1 or any(replicas > 1 for _, replicas in mounted_by)
         metadata = object_metadata(
             dns_label(volume.name, what="volume"),
             context.labels,
@@ -106,18 +104,25 @@ def claim_documents(
                 "apiVersion": "v1",
                 "kind": "PersistentVolumeClaim",
                 "metadata": metadata,
-                "spec": claim_spec(context, key, shared=shared),
+                "spec": claim_spec(context, key, access_mode(context, key, users.get(key, []))),
             }
         )
     return documents
 
 
-def claim_spec(context: ConversionContext, key: str, *, shared: bool) -> dict[str, Any]:
-    """The spec of a claim for the named volume `key`: ReadWriteMany when several Pods
-    mount it, unless `x-kubernetes.access-mode` says otherwise."""
+def access_mode(context: ConversionContext, key: str, mounted_by: Sequence[tuple[str, int]]) -> str:
+    """How the claim of the named volume `key` is mounted, given the (workload, replicas) that
+    mount it: ReadWriteMany when several Pods do, unless `x-kubernetes.access-mode` says."""
     volume = context.project.volumes[key]
     settings = volume_settings(volume.extensions, f"volumes.{key}")
-    mode = settings.access_mode or ("ReadWriteMany" if shared else "ReadWriteOnce")
+    shared = len(mounted_by) > 1 or any(replicas > 1 for _, replicas in mounted_by)
+    return settings.access_mode or ("ReadWriteMany" if shared else "ReadWriteOnce")
+
+
+def claim_spec(context: ConversionContext, key: str, mode: str) -> dict[str, Any]:
+    """The spec of a claim for the named volume `key`."""
+    volume = context.project.volumes[key]
+    settings = volume_settings(volume.extensions, f"volumes.{key}")
     spec: dict[str, Any] = {
         "accessModes": [mode],
         "resources": {"requests": {"storage": settings.size}},

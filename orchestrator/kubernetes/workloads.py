@@ -11,8 +11,8 @@ Restart mapping (`deploy.restart_policy` wins over `restart`, as in Compose):
 Kind: `x-kubernetes.kind` when given; else a Job for the restart policies
 above; else a StatefulSet when the Pod mounts a named volume and runs one
 replica (its volumes only it uses become `volumeClaimTemplates`); else a
-Deployment (with the Recreate strategy when it mounts claims, so a new Pod
-never waits for a volume the old one holds). Replicas are the owner's.
+Deployment (with the Recreate strategy when it mounts a ReadWriteOnce claim, so a new Pod
+never waits for the volume the old one holds). Replicas are the owner's.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from orchestrator.kubernetes.extensions import ServiceSettings
 from orchestrator.kubernetes.grouping import PodGroup
 from orchestrator.kubernetes.metadata import SERVICE, as_annotations, object_metadata, pod_selector
 from orchestrator.kubernetes.pods import Pod
-from orchestrator.kubernetes.storage import claim_spec
+from orchestrator.kubernetes.storage import access_mode, claim_spec
 from specs.model import Service
 
 API_VERSIONS = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1"}
@@ -96,8 +96,11 @@ def workload_document(
     settings: ServiceSettings,
     context: ConversionContext,
     templated: Sequence[str] = (),
+    *,
+    recreate: bool = False,
 ) -> dict[str, Any]:
-    """The Deployment, StatefulSet or Job running the group's Pods."""
+    """The Deployment, StatefulSet or Job running the group's Pods; a Deployment that
+    must `recreate` its Pods (they hold a claim one node at a time) never runs two."""
     project = context.project.name
     owner = group.owner
     labels = {**context.labels, SERVICE: group.name, **settings.labels}
@@ -130,7 +133,7 @@ def workload_document(
         spec["selector"] = {"matchLabels": pod_selector(project, group.name)}
     if kind == "StatefulSet":
         spec["serviceName"] = group.name
-    if kind == "Deployment" and pod.volumes.claims:
+    if kind == "Deployment" and recreate:
         spec["strategy"] = {"type": "Recreate"}
     spec["template"] = template
     if templated:
@@ -155,5 +158,5 @@ def _template_metadata(labels: Mapping[str, str], values: Mapping[str, str]) -> 
 def _claim_template(key: str, name: str, context: ConversionContext) -> dict[str, Any]:
     return {
         "metadata": {"name": name, "labels": dict(context.labels)},
-        "spec": claim_spec(context, key, shared=False),
+        "spec": claim_spec(context, key, access_mode(context, key, ())),
     }
