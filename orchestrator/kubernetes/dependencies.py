@@ -6,7 +6,8 @@
         port, or, for a headless Service, its name resolving (only ready Pods are in
         its DNS answer). A Pod is ready when its readiness probe - the healthcheck -
         passes, so `service_healthy` waits for health; without a healthcheck, ready
-        means started.
+        means started. A Service with only UDP ports can only be waited for until its
+        name resolves, that is until the Service exists.
     service_completed_successfully
         the dependency runs as an init container of the Pod, after its own
         dependencies: the Pod starts once it has exited 0, and it is retried when it

@@ -25,6 +25,8 @@ from orchestrator.kubernetes.security import sysctls
 from orchestrator.kubernetes.storage import PodVolumes
 from specs.model import Service
 
+MAX_NAMESERVERS = 3
+
 
 @dataclass
 class Pod:
@@ -135,6 +137,12 @@ def _names(group: PodGroup, context: ConversionContext) -> dict[str, Any]:
             for option in service.dns_opt
         ]
         _merge(dns, "options", options)
+    if len(dns.get("nameservers", [])) > MAX_NAMESERVERS:
+        context.warn(
+            f"services.{group.owner.name}.dns: a Pod takes at most {MAX_NAMESERVERS} "
+            "name servers; the first ones are kept"
+        )
+        dns["nameservers"] = dns["nameservers"][:MAX_NAMESERVERS]
     if dns:
         spec["dnsConfig"] = dns
     return spec

@@ -1,7 +1,7 @@
 """Privileges: a service's user, capabilities and security options as a securityContext.
 
-`user` must be numeric (`1000` or `1000:1000`): Kubernetes runs as ids, not
-names. `security_opt` understands `no-new-privileges`, `seccomp=unconfined` and
+`user` must be numeric (`1000` or `1000:1000`; `root` is 0): Kubernetes runs
+as ids, not names. `security_opt` understands `no-new-privileges`, `seccomp=unconfined` and
 `apparmor=unconfined`/`apparmor=<profile>`; the rest, ulimits, devices and an
 init process have no Pod equivalent and are reported.
 """
@@ -43,7 +43,7 @@ def sysctls(service: Service) -> list[dict[str, str]]:
 
 
 def _user(user: str, origin: str, warn: Callable[[str], None]) -> dict[str, Any]:
-    uid, _, gid = user.partition(":")
+    uid, _, gid = ("0" if part == "root" else part for part in user.partition(":"))
     if not uid.isdigit() or (gid and not gid.isdigit()):
         warn(f'{origin}: "{user}" names a user; Kubernetes needs numeric ids (like 1000:1000)')
         return {}

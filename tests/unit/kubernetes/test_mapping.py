@@ -317,3 +317,38 @@ services:
 def test_a_project_name_too_long_for_a_label_is_refused(convert_text: Convert) -> None:
     with pytest.raises(KubernetesError, match="cannot be a Kubernetes label value"):
         convert_text(f"name: {'a' * 64}\nservices:\n  web: {{image: nginx}}\n", project_name=None)
+
+
+def test_root_is_user_zero(convert_text: Convert) -> None:
+    conversion = convert_text("services:\n  admin: {image: x, user: root}\n")
+    assert pod_of(conversion, "admin")["containers"][0]["securityContext"] == {"runAsUser": 0}
+
+
+def test_pod_wide_settings_merge_over_the_pod(convert_text: Convert) -> None:
+    conversion = convert_text(
+        """
+services:
+  main:
+    image: x
+    hostname: main-host
+    platform: linux/arm64/v8
+    stop_grace_period: 1m
+    dns: [10.0.0.1, 10.0.0.2]
+    extra_hosts: ["db:10.0.0.9"]
+  helper:
+    image: y
+    network_mode: "service:main"
+    stop_grace_period: 90s
+    dns: [10.0.0.3, 10.0.0.4]
+    extra_hosts: ["cache:10.0.0.9"]
+"""
+    )
+    pod = pod_of(conversion, "main")
+    assert pod["hostname"] == "main-host"
+    assert pod["nodeSelector"] == {"kubernetes.io/os": "linux", "kubernetes.io/arch": "arm64"}
+    assert pod["terminationGracePeriodSeconds"] == 90
+    assert pod["dnsConfig"] == {"nameservers": ["10.0.0.1", "10.0.0.2", "10.0.0.3"]}
+    assert pod["hostAliases"] == [{"ip": "10.0.0.9", "hostnames": ["db", "cache"]}]
+    assert conversion.warnings == (
+        "services.main.dns: a Pod takes at most 3 name servers; the first ones are kept",
+    )
