@@ -56,13 +56,52 @@ def convert(project: Project, options: ConversionOptions | None = None) -> Conve
     running = [group for group in groups if group.owner.name not in init_only]
     group_of = {service.name: group for group in groups for service in group.members}
 
+    documents, service_specs = _services(running, settings, context)
+    pods = {
+        group.name: build_pod(group, context, init_steps(group, project, group_of), service_specs)
+        for group in running
+    }
+    users: dict[str, list[tuple[str, int]]] = {}
+    for group in running:
+        for key in pods[group.name].volumes.claims:
+            users.setdefault(key, []).append((group.name, group.replicas))
+    templated: set[str] = set()
+    for group in running:
+        workload, own = _workload(group, pods[group.name], settings[group.name], users, context)
+        documents.append(workload)
+        templated.update(own)
+    documents.extend(claim_documents(context, users, templated))
+    documents.extend(file_documents(context))
+    documents.extend(context.shared.values())
+    _check_unique(documents)
+
+    pushed = images_to_push(project)
+    for image in pushed:
+        if not has_registry(image):
+            context.warn(
+                f"image {image} is built here and names no registry, so no cluster can pull it: "
+                "give it one in `image:` (registry.example.com/...) and push it"
+            )
+    return Conversion(
+        project=project.name,
+        documents=tuple(sorted(documents, key=lambda item: APPLY_ORDER.index(item["kind"]))),
+        warnings=tuple(context.warnings),
+        images_to_push=tuple(pushed),
+    )
+
+
+def _services(
+    running: list[PodGroup], settings: dict[str, ServiceSettings], context: ConversionContext
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The Services of the groups (and their aliases), and each group's Service spec."""
+    project = context.project
     documents: list[dict[str, Any]] = []
-    service_specs: dict[str, dict[str, Any]] = {}
+    specs: dict[str, dict[str, Any]] = {}
     taken = {group.name for group in running}
     for group in running:
         group_settings = settings[group.name]
         spec = service_spec(group, project.name, group_settings.service_type, context.warn)
-        service_specs[group.name] = spec
+        specs[group.name] = spec
         labels = {**context.labels, SERVICE: group.name, **group_settings.labels}
         documents.append(service_document(group.name, spec, labels, group_settings.annotations))
         for alias in aliases(project, group, context.warn):
@@ -73,68 +112,31 @@ def convert(project: Project, options: ConversionOptions | None = None) -> Conve
             documents.append(
                 service_document(alias, alias_spec(spec), labels, group_settings.annotations)
             )
+    return documents, specs
 
-    pods: dict[str, Pod] = {}
-    users: dict[str, list[tuple[str, int]]] = {}
-    for group in running:
-        steps = init_steps(group, project, group_of)
-        pod = build_pod(group, context, steps, service_specs)
-        pods[group.name] = pod
-        for key in pod.volumes.claims:
-            users.setdefault(key, []).append((group.name, group.replicas))
 
-    templated: set[str] = set()
-    for group in running:
-        pod = pods[group.name]
-        origin = f"services.{group.owner.name}"
-        restart = restart_of(group.owner)
-        kind = workload_kind(group, settings[group.name], restart, bool(pod.volumes.claims))
-        restart = fitted_restart(kind, restart, origin, context)
-        own = []
-        if kind == "StatefulSet":
-            own = [
-                key
-                for key in pod.volumes.claims
-                if not project.volumes[key].external and len(users[key]) == 1
-            ]
-            templated.update(own)
-        exclusive = [
-            key
-            for key in pod.volumes.claims
-            if not project.volumes[key].external
-            and access_mode(context, key, users[key]) in ("ReadWriteOnce", "ReadWriteOncePod")
-        ]
-        documents.append(
-            workload_document(
-                group,
-                kind,
-                pod,
-                restart,
-                settings[group.name],
-                context,
-                own,
-                recreate=bool(exclusive),
-            )
-        )
-
-    documents.extend(claim_documents(context, users, templated))
-    documents.extend(file_documents(context))
-    documents.extend(context.shared.values())
-    _check_unique(documents)
-    for image in images_to_push(project):
-        if not has_registry(image):
-            context.warn(
-                f"image {image} is built here and names no registry, so no cluster can pull it: "
-                "give it one in `image:` (registry.example.com/...) and push it"
-            )
-    return Conversion(
-        project=project.name,
-        documents=tuple(
-            sorted(documents, key=lambda document: APPLY_ORDER.index(document["kind"]))
-        ),
-        warnings=tuple(context.warnings),
-        images_to_push=tuple(images_to_push(project)),
+def _workload(
+    group: PodGroup,
+    pod: Pod,
+    settings: ServiceSettings,
+    users: dict[str, list[tuple[str, int]]],
+    context: ConversionContext,
+) -> tuple[dict[str, Any], list[str]]:
+    """The workload of a group, and the named volumes it makes from claim templates."""
+    volumes = context.project.volumes
+    claims = [key for key in pod.volumes.claims if not volumes[key].external]
+    restart = restart_of(group.owner)
+    kind = workload_kind(group, settings, restart, bool(pod.volumes.claims))
+    restart = fitted_restart(kind, restart, f"services.{group.owner.name}", context)
+    own = [key for key in claims if len(users[key]) == 1] if kind == "StatefulSet" else []
+    exclusive = any(
+        access_mode(context, key, users[key]) in ("ReadWriteOnce", "ReadWriteOncePod")
+        for key in claims
     )
+    document = workload_document(
+        group, kind, pod, restart, settings, context, own, recreate=exclusive
+    )
+    return document, own
 
 
 def _settings(group: PodGroup, context: ConversionContext) -> ServiceSettings:

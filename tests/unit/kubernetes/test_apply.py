@@ -5,6 +5,7 @@ replaced)."""
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,14 @@ def _other_project_deployment() -> dict[str, object]:
             },
         },
     }
+
+
+def test_without_the_client_installed_the_error_says_how_to_get_it(
+    api_server: FakeApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "kubernetes", None)
+    with pytest.raises(KubernetesError) as caught:
+        connect()
+    assert str(caught.value) == (
+        "the Kubernetes client is not installed: pip install 'pycompose[kubernetes]'"
+    )
