@@ -15,10 +15,9 @@ import pytest
 import specs
 from specs.errors import SpecError
 from tests.support import hostile_compose, spec_cases
+from tests.support.parameters import marked_slow
 
 CASES = hostile_compose.corpus_cases()
-FAST = [name for name, case in sorted(hostile_compose.GENERATED.items()) if not case.slow]
-SLOW = [name for name, case in sorted(hostile_compose.GENERATED.items()) if case.slow]
 
 
 def test_the_corpus_is_large_enough() -> None:
@@ -42,24 +41,14 @@ def test_hostile_file_gives_its_error_and_changes_nothing(
     assert hostile_compose.fingerprint(tmp_path) == before
 
 
-def _run_generated(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", marked_slow(hostile_compose.GENERATED))
+def test_generated_hostile_input_is_bounded(name: str, tmp_path: Path) -> None:
     generated = hostile_compose.GENERATED[name]
     staged = hostile_compose.stage(None, tmp_path, name)
     generated.make(staged)
     before = hostile_compose.fingerprint(tmp_path)
     assert hostile_compose.error_in_child(staged, tmp_path) == generated.expected
     assert hostile_compose.fingerprint(tmp_path) == before
-
-
-@pytest.mark.parametrize("name", FAST)
-def test_generated_hostile_input_is_bounded(name: str, tmp_path: Path) -> None:
-    _run_generated(name, tmp_path)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", SLOW)
-def test_huge_generated_hostile_input_is_bounded(name: str, tmp_path: Path) -> None:
-    _run_generated(name, tmp_path)
 
 
 def test_files_outside_the_project_directory_are_read_as_compose_does(tmp_path: Path) -> None:
