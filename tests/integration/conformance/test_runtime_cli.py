@@ -96,13 +96,16 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
         for entry in made.root.iterdir() if made.root.exists() else ():
             made("delete", "--force", entry.name)
         if made.name == "crun":
-            unified = f"/sys/fs/cgroup/unified/{made.cgroup_parent}"
-            subprocess.run(
-                ["unshare", "--mount", "--propagation", "private", "sh", "-c"]
-                + [f"umount /sys/fs/cgroup/unified 2>/dev/null; rm -rf {unified}"],
-                check=False,
-            )
+            clean_hidden_cgroup(made.cgroup_parent)
         remove_cgroup_parent(made.cgroup_parent)
+
+
+def clean_hidden_cgroup(parent: str) -> None:
+    """Remove what crun wrote into the tmpfs directory its private unmount uncovered."""
+    script = f"umount /sys/fs/cgroup/unified 2>/dev/null; rm -rf /sys/fs/cgroup/unified/{parent}"
+    subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script], check=False
+    )
 
 
 def skip_known(cli: Cli, check: str) -> None:
@@ -344,13 +347,7 @@ def test_config_features_as_crun_shows_them(name: str, rootfs: Path, tmp_path: P
         ours = run_features(ours_cli, rootfs, tmp_path / "a")
         theirs = run_features(crun_cli, rootfs, tmp_path / "b")
     finally:
-        subprocess.run(
-            ["unshare", "--mount", "--propagation", "private", "sh", "-c"]
-            + [
-                f"umount /sys/fs/cgroup/unified 2>/dev/null; rm -rf /sys/fs/cgroup/unified/{parent}"
-            ],
-            check=False,
-        )
+        clean_hidden_cgroup(parent)
         remove_cgroup_parent(parent)
     assert ours == theirs
     expected = [
