@@ -377,14 +377,26 @@ def test_config_features_as_crun_shows_them(name: str, rootfs: Path, tmp_path: P
 
 
 def test_non_root_user_without_dac_override_starts(cli: Cli, rootfs: Path, tmp_path: Path) -> None:
-    if cli.name == "pycompose":
-        pytest.xfail(
-            "known bug: the non-dumpable init reopens exec.fifo through /proc/self/fd after "
-            "becoming the user, which needs CAP_DAC_OVERRIDE"
-        )
     container_id = new_id()
     config = base_config(rootfs, f"/{cli.cgroup_parent}/{container_id}", ["id", "-u"])
     config["process"]["user"] = {"uid": 1000, "gid": 1000}
     done = cli("run", "--bundle", str(write_bundle(tmp_path, config)), container_id)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1000"
+
+
+def test_non_root_user_without_any_capability_starts(
+    cli: Cli, rootfs: Path, tmp_path: Path
+) -> None:
+    container_id = new_id()
+    config = base_config(
+        rootfs, f"/{cli.cgroup_parent}/{container_id}", ["grep", "Cap", "/proc/self/status"]
+    )
+    config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    config["process"]["capabilities"] = {
+        kind: [] for kind in ("bounding", "effective", "permitted", "inheritable", "ambient")
+    }
+    done = cli("run", "--bundle", str(write_bundle(tmp_path, config)), container_id)
+    assert done.returncode == 0, done.stderr
+    assert "CapEff:\t0000000000000000" in done.stdout
+    assert "CapPrm:\t0000000000000000" in done.stdout
