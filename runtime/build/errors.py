@@ -35,3 +35,24 @@ class IgnorePatternError(BuildError):
 
 class StepError(BuildError):
     """A build step that cannot be planned or run; the caller adds the Dockerfile location."""
+
+
+class StepFailed(BuildError):
+    """A step ran and failed (a RUN's non-zero exit, a missing COPY source...).
+
+    The message is one line: `Dockerfile:7: RUN make: <what went wrong>`;
+    `label` is the step as the progress output showed it, `exit_code` the
+    RUN's exit code (None for other failures) and `tail` its last lines.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        label: str = "",
+        exit_code: int | None = None,
+        tail: tuple[str, ...] = (),
+    ):
+        self.label = label
+        self.exit_code = exit_code
+        self.tail = tail
+        super().__init__(message)
