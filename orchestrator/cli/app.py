@@ -32,7 +32,11 @@ GROUPS: list[tuple[str, str, str]] = [
     ("orchestrator.cli.system", "system", "Disk usage and clean-up."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
-COMMAND_MODULES: list[str] = ["orchestrator.cli.config", "orchestrator.cli.login"]
+COMMAND_MODULES: list[str] = [
+    "orchestrator.cli.build",
+    "orchestrator.cli.config",
+    "orchestrator.cli.login",
+]
 
 
 def version_string() -> str:
@@ -125,7 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         app(args=args, prog_name="pycompose", standalone_mode=True)
-    except _error_types() as exc:
+    except Exception as exc:
+        # Only a failure loads the error types: the spec package is heavy to import.
+        if not isinstance(exc, _error_types()):
+            raise
         if debug:
             traceback.print_exc()
         message = str(exc)

@@ -18,9 +18,7 @@ import lzma
 import os
 import posixpath
 import tarfile
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import BinaryIO
 
@@ -90,6 +88,9 @@ def download(url: str, directory: Path, checksum: str = "") -> tuple[Path, str]:
 
     The file is mode 0600 with the server's Last-Modified time, as ADD leaves it.
     """
+    import urllib.error
+    import urllib.request
+
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / url_file_name(url)
     digest = hashlib.sha256()
@@ -101,7 +102,7 @@ def download(url: str, directory: Path, checksum: str = "") -> tuple[Path, str]:
                 while chunk := response.read(_CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
-    except (urllib.error.URLError, OSError, ValueError) as error:
+    except (OSError, ValueError) as error:  # URLError is an OSError
         reason = getattr(error, "reason", None) or error
         raise BuildError(f"failed to download {url}: {reason}") from None
     os.chmod(target, 0o600)

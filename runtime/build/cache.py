@@ -81,6 +81,7 @@ class BuildCache:
     def __init__(self, store: Store):
         self.store = store
         self.db = store.db
+        ImageStore(store)  # its tables (blob holds, image layers) are referred to here
         self.db.migrate("buildcache", MIGRATIONS)
         self._used: list[str] = []
 
@@ -197,7 +198,6 @@ def prune_build_cache(store: Store, *, older_than: float | None = None) -> tuple
     from runtime.build.workspace import sweep
     from runtime.images.garbage import collect
 
-    ImageStore(store)  # the blob_holds table must exist
     cache = BuildCache(store)
     with images_lock(store, exclusive=True):
         sweep(store)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from runtime.errors import EngineError
+
+if TYPE_CHECKING:
+    from runtime.oci.runtime import ExitStatus
 
 
 class BuildError(EngineError):
@@ -56,3 +61,16 @@ class StepFailed(BuildError):
         self.exit_code = exit_code
         self.tail = tail
         super().__init__(message)
+
+
+class ProcessFailed(BuildError):
+    """A RUN step's process exited non-zero (or was killed)."""
+
+    def __init__(self, command: str, status: ExitStatus):
+        self.command = command
+        self.status = status
+        if status.oom_killed:
+            how = f"exit code: {status.code} (killed: out of memory)"
+        else:
+            how = f"exit code: {status.code}"
+        super().__init__(f'process "{command}" did not complete successfully: {how}')

@@ -29,14 +29,12 @@ from runtime.build.cache_contexts import ContextDigests, rootfs_digest
 from runtime.build.cache_keys import base_key
 from runtime.build.dockerfile import parse_dockerfile
 from runtime.build.dockerignore import read_ignore_file
-from runtime.build.errors import BuildError, StepFailed
-from runtime.build.executor_network import network_mode
-from runtime.build.executor_run import ProcessFailed
+from runtime.build.errors import BuildError, ProcessFailed, StepFailed
 from runtime.build.executor_state import BuildState, assemble_image, history_entry
 from runtime.build.executor_steps import StepExecutor
 from runtime.build.planner import BuildOptions, BuildPlan, PlannedStage, plan_build
 from runtime.build.progress import BuildProgress, PlainProgress
-from runtime.build.request import BuildRequest, BuildResult
+from runtime.build.request import BuildRequest, BuildResult, network_mode
 from runtime.build.source_trees import ContextTree, RootfsTree
 from runtime.build.steps import CopyAction, StageProgram, StageState, Step
 from runtime.images.creation import images_lock, now_rfc3339

@@ -18,27 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runtime.build.errors import BuildError
-from runtime.build.workspace import PREFIX, SWEEPERS, Workspace
+from runtime.build.request import DEFAULT, HOST, NONE, network_mode
+from runtime.build.workspace import PREFIX, Workspace
 from runtime.containers.spec import NamespaceMode
 from runtime.linux import netns
 from runtime.store import Store
 
 if TYPE_CHECKING:
     from runtime.network import ResolverFiles
-
-DEFAULT, HOST, NONE = "default", "host", "none"
-_ALIASES = {"": DEFAULT, "default": DEFAULT, "bridge": DEFAULT, "host": HOST, "none": NONE}
-
-
-def network_mode(name: str | None) -> str:
-    """The canonical mode for `--network` / compose `build.network` (BuildError if unknown)."""
-    mode = _ALIASES.get((name or "").strip().lower())
-    if mode is None:
-        raise BuildError(
-            f"network mode {name!r} not supported for builds: use default, host or none"
-        )
-    return mode
 
 
 def endpoint_id(build_id: str) -> str:
@@ -118,7 +105,7 @@ class BuildNetworks:
         return paths
 
 
-def _sweep_networks(store: Store, build_id: str) -> None:
+def sweep_networks(store: Store, build_id: str) -> None:
     """A dead build's pins and its endpoint on the default network."""
     from runtime.network import Networks
 
@@ -128,6 +115,3 @@ def _sweep_networks(store: Store, build_id: str) -> None:
     cid = endpoint_id(build_id)
     if networks.endpoints(container_id=cid):
         networks.forget(cid)
-
-
-SWEEPERS.append(_sweep_networks)

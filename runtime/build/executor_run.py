@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime.build.errors import BuildError
+from runtime.build.errors import BuildError, ProcessFailed
 from runtime.build.executor_network import BuildNetworks
 from runtime.build.mounts import Mount
 from runtime.build.steps import RunAction
-from runtime.build.workspace import PREFIX, SWEEPERS, StepDirs, Workspace
+from runtime.build.workspace import PREFIX, StepDirs, Workspace
 from runtime.containers import bundle, rootfs
 from runtime.containers.spec import ContainerSpec
 from runtime.linux.cgroups import CgroupV2
@@ -35,19 +35,6 @@ _READ_SIZE = 65536
 def runtime_for_builds(store: Store) -> EmbeddedRuntime:
     """The embedded runtime whose state holds the build containers of this root."""
     return EmbeddedRuntime(store.layout.run_root / "build-runtime")
-
-
-class ProcessFailed(BuildError):
-    """A RUN step's process exited non-zero (or was killed)."""
-
-    def __init__(self, command: str, status: ExitStatus):
-        self.command = command
-        self.status = status
-        if status.oom_killed:
-            how = f"exit code: {status.code} (killed: out of memory)"
-        else:
-            how = f"exit code: {status.code}"
-        super().__init__(f'process "{command}" did not complete successfully: {how}')
 
 
 @dataclass
@@ -156,12 +143,9 @@ def describe_mount(mount: Mount) -> str:
     return f"type={mount.type},target={mount.target}"
 
 
-def _sweep_containers(store: Store, build_id: str) -> None:
+def sweep_containers(store: Store, build_id: str) -> None:
     """A dead build's step containers: killed, their cgroups and state removed."""
     runtime = runtime_for_builds(store)
     for container_id in runtime.states.ids():
         if container_id.startswith(f"{PREFIX}{build_id}-"):
             runtime.delete(container_id, force=True)
-
-
-SWEEPERS.append(_sweep_containers)

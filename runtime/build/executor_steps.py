@@ -12,13 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from runtime.build.archives import download
 from runtime.build.build_context import BuildContext
 from runtime.build.errors import BuildError
-from runtime.build.executor_copy import CopyTarget, copy_selection, write_file
-from runtime.build.executor_network import BuildNetworks
-from runtime.build.executor_run import StepRunner, runtime_for_builds
 from runtime.build.executor_state import BuildState, commit_upper, lower_dirs
 from runtime.build.file_modes import ModeChange, parse_mode_change, resolve_owner
 from runtime.build.source_trees import ContextTree, RootfsTree, SourceTree, select_sources
@@ -26,8 +23,12 @@ from runtime.build.steps import CopyAction, RunAction, WorkdirAction
 from runtime.build.workspace import Workspace
 from runtime.images.creation import LayerBlob, layer_from_upper
 from runtime.images.imagestore import ImageStore
-from runtime.oci import spec as oci
 from runtime.store import Store
+
+if TYPE_CHECKING:
+    from runtime.build.executor_copy import CopyTarget
+    from runtime.build.executor_run import StepRunner
+    from runtime.oci import spec as oci
 
 
 @dataclass
@@ -52,6 +53,10 @@ class StepExecutor:
         return self._workspace
 
     def runner(self) -> StepRunner:
+        """The RUN step runner (its modules are loaded only by builds that run something)."""
+        from runtime.build.executor_network import BuildNetworks
+        from runtime.build.executor_run import StepRunner, runtime_for_builds
+
         if self._runner is None:
             workspace = self.workspace()
             self._runner = StepRunner(
@@ -72,6 +77,8 @@ class StepExecutor:
 
     def download(self, url: str, checksum: str) -> tuple[Path, str]:
         """An ADD URL, downloaded once per build: the file and its digest."""
+        from runtime.build.archives import download
+
         found = self._downloads.get(url)
         if found is None:
             directory = self.workspace().directory / f"download-{len(self._downloads)}"
@@ -107,6 +114,8 @@ class StepExecutor:
             if isinstance(action, RunAction):
                 self.runner().run(action, dirs, lowers, self._run_mounts(action), on_output)
             else:
+                from runtime.build.executor_copy import CopyTarget
+
                 merged = workspace.mount(dirs, lowers)
                 try:
                     if isinstance(action, CopyAction):
@@ -128,6 +137,8 @@ class StepExecutor:
         return ()
 
     def _copy(self, action: CopyAction, merged: Path, source_state: BuildState | None) -> None:
+        from runtime.build.executor_copy import CopyTarget, write_file
+
         if action.parents or action.exclude:
             flag = "--parents" if action.parents else "--exclude"
             raise BuildError(f"COPY {flag} is not supported by this builder")
@@ -166,6 +177,7 @@ class StepExecutor:
         self, action: CopyAction, source: str, tree: SourceTree, target: CopyTarget, many: bool
     ) -> None:
         from runtime.build.actions import is_git, is_url
+        from runtime.build.executor_copy import copy_selection
 
         if action.add and is_git(source):
             raise BuildError("ADD of a Git repository is not supported by this builder")

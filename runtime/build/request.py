@@ -7,8 +7,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runtime.build.errors import BuildError
+
 if TYPE_CHECKING:
     from runtime.images.imagestore import Image
+
+DEFAULT, HOST, NONE = "default", "host", "none"
+_ALIASES = {"": DEFAULT, "default": DEFAULT, "bridge": DEFAULT, "host": HOST, "none": NONE}
+
+
+def network_mode(name: str | None) -> str:
+    """The canonical mode for `--network` / compose `build.network` (BuildError if unknown)."""
+    mode = _ALIASES.get((name or "").strip().lower())
+    if mode is None:
+        raise BuildError(
+            f"network mode {name!r} not supported for builds: use default, host or none"
+        )
+    return mode
 
 
 @dataclass(frozen=True)

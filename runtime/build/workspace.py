@@ -157,11 +157,6 @@ def _is_abandoned(store: Store, build_id: str) -> bool:
     return True
 
 
-# Other components' leftovers of a dead build (network namespace pins, runtime
-# state): each registers a sweeper taking (store, build id).
-SWEEPERS: list[Callable[[Store, str], None]] = []
-
-
 def sweep(store: Store) -> list[str]:
     """Remove what builds that died without cleaning up left behind; return their ids."""
     tmp = store.layout.tmp
@@ -174,9 +169,17 @@ def sweep(store: Store) -> list[str]:
         build_id = entry.name[len(PREFIX) :]
         if not _is_abandoned(store, build_id):
             continue
-        for sweeper in SWEEPERS:
-            sweeper(store, build_id)
+        _sweep_steps(store, build_id)
         unmount_all(entry)
         shutil.rmtree(entry, ignore_errors=True)
         swept.append(build_id)
     return swept
+
+
+def _sweep_steps(store: Store, build_id: str) -> None:
+    """A dead build's step containers and network namespaces."""
+    from runtime.build.executor_network import sweep_networks
+    from runtime.build.executor_run import sweep_containers
+
+    sweep_containers(store, build_id)
+    sweep_networks(store, build_id)
