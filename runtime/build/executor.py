@@ -30,14 +30,19 @@ from runtime.build.cache_keys import base_key
 from runtime.build.dockerfile import parse_dockerfile
 from runtime.build.dockerignore import read_ignore_file
 from runtime.build.errors import BuildError, ProcessFailed, StepFailed
-from runtime.build.executor_state import BuildState, assemble_image, history_entry
+from runtime.build.executor_state import (
+    BuildState,
+    assemble_image,
+    history_entry,
+    rfc3339_nano,
+)
 from runtime.build.executor_steps import StepExecutor
 from runtime.build.planner import BuildOptions, BuildPlan, PlannedStage, plan_build
 from runtime.build.progress import BuildProgress, PlainProgress
 from runtime.build.request import BuildRequest, BuildResult, network_mode
 from runtime.build.source_trees import ContextTree, RootfsTree
 from runtime.build.steps import CopyAction, StageProgram, StageState, Step
-from runtime.images.creation import images_lock, now_rfc3339
+from runtime.images.creation import images_lock
 from runtime.images.errors import ImageError
 from runtime.images.imagestore import Image, ImageStore
 from runtime.images.reference import Reference, parse_reference
@@ -194,7 +199,7 @@ class _Build:
         except BuildError as error:
             code = error.status.code if isinstance(error, ProcessFailed) else None
             raise self._failure(step, program, str(error), code) from None
-        entry = history_entry(step.created_by or "", now_rfc3339(), empty_layer=False)
+        entry = history_entry(step.created_by or "", rfc3339_nano(), empty_layer=False)
         self.cache.record(key, state.key, label, layer, entry)
         self.executed += 1
         self.progress.done(label, time.monotonic() - started)

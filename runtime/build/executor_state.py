@@ -15,6 +15,7 @@ last entry's, so a build that is all cache hits gives the same image id.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -91,6 +92,15 @@ def _balanced_history(
         return fixed
     missing = [{"created": created, "created_by": ""}] * (layer_count - counted)
     return [*history, *missing]
+
+
+def rfc3339_nano(nanoseconds: int | None = None) -> str:
+    """A UTC time as Go's RFC3339Nano writes it (what BuildKit puts in `created`)."""
+    value = time.time_ns() if nanoseconds is None else nanoseconds
+    seconds, fraction = divmod(value, 1_000_000_000)
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    digits = f"{fraction:09d}".rstrip("0")
+    return f"{text}.{digits}Z" if digits else f"{text}Z"
 
 
 def history_entry(created_by: str, created: str | None, empty_layer: bool) -> dict[str, Any]:
