@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import secrets
 import subprocess
@@ -43,8 +42,8 @@ def write_context(directory: Path, files: Mapping[str, str | bytes]) -> Path:
 
 
 def tar_bytes(files: Mapping[str, str], mode: str = "w:gz") -> bytes:
-    """A (gzip) tar archive holding `files`, each 0644, with a directory for nested ones."""
-    buffer = tempfile.SpooledTemporaryFile()
+    """A (gzip) tar archive holding `files`, each 0644."""
+    buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode=mode) as archive:  # type: ignore[call-overload]
         for name, text in files.items():
             data = text.encode()
@@ -53,8 +52,7 @@ def tar_bytes(files: Mapping[str, str], mode: str = "w:gz") -> bytes:
             info.mode = 0o644
             info.mtime = 1_700_000_000
             archive.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer.read()
+    return buffer.getvalue()
 
 
 @dataclass

@@ -77,9 +77,9 @@ def _context(builder: Builder) -> Path:
 
 
 def _layer_names(store: Store, digest: str) -> list[str]:
-    with store.blobs.open(digest) as blob:
-        with tarfile.open(fileobj=io.BytesIO(gzip.decompress(blob.read()))) as archive:
-            return archive.getnames()
+    data = gzip.decompress(store.blobs.read(digest))
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        return archive.getnames()
 
 
 def test_multi_stage_build_is_what_docker_writes(
