@@ -129,3 +129,43 @@ def skopeo_config(archive: Path, *, raw: bool = False) -> bytes:
     result = subprocess.run([*argv, f"docker-archive:{archive}"], capture_output=True, check=False)
     assert result.returncode == 0, result.stderr.decode()
     return result.stdout
+
+
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+def trusting_host_ca(store: Store, base: Image, tag: str) -> Image:
+    """`base` plus this machine's CA bundle and a pip.conf that uses it, tagged `tag`.
+
+    Where egress goes through a TLS-inspecting proxy, a build step reaching
+    PyPI must trust the proxy's CA, as the machine does; the layer carries it.
+    """
+    from runtime.images.creation import create_image, images_lock, store_layer_from_tar
+    from runtime.images.reference import parse_reference
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for directory in ("etc", "etc/ssl"):
+            info = tarfile.TarInfo(directory)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            archive.addfile(info)
+        files = {
+            # Not where ca-certificates would regenerate it, should a step install that.
+            "etc/ssl/host-ca-bundle.crt": HOST_CA_BUNDLE.read_bytes(),
+            "etc/pip.conf": b"[global]\ncert = /etc/ssl/host-ca-bundle.crt\n",
+        }
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o644
+            archive.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    images = ImageStore(store)
+    with images_lock(store):
+        layer = store_layer_from_tar(store, buffer)
+        return create_image(
+            images,
+            parent=base,
+            layers=[layer],
+            history=[{"created_by": "tests: this machine's CA bundle", "comment": "tests"}],
+            tags=[parse_reference(tag)],
+        )
