@@ -37,7 +37,7 @@ def web_server() -> Iterator[int]:
     """An HTTP server on all addresses of the tests' network namespace."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the base class's name
+        def do_GET(self) -> None:
             body = b"from the host side\n"
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
