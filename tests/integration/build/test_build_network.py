@@ -128,9 +128,7 @@ def test_dead_build_is_swept_by_the_next(builder: Builder, store: Store) -> None
     assert os.listdir(store.layout.tmp) == []
 
 
-def test_failure_in_a_networked_step_releases_the_network(
-    builder: Builder, store: Store
-) -> None:
+def test_failure_in_a_networked_step_releases_the_network(builder: Builder, store: Store) -> None:
     context = builder.context({"Dockerfile": "FROM busybox\nRUN ip link show eth0 && false\n"})
     with pytest.raises(StepFailed, match="exit code: 1"):
         builder.build(context)
