@@ -197,7 +197,7 @@ def test_progress_lines() -> None:
     quiet.step("[2/2] RUN false")
     quiet.output(b"".join(b"line %d\n" % i for i in range(15)) + b"last")
     quiet.failed("[2/2] RUN false", "exit code: 1")
-    assert quiet.tail() == tuple(f"line {i}" for i in range(6, 15)) + ("last",)
+    assert quiet.tail() == (*(f"line {i}" for i in range(6, 15)), "last")
     assert errors.getvalue().startswith("--------\n > [2/2] RUN false: exit code: 1\nline 6\n")
 
 
