@@ -68,7 +68,9 @@ def test_run_mounts(builder: Builder, store: Store, tmp_path: Path) -> None:
 
 def test_required_secret_fails(builder: Builder) -> None:
     context = builder.context(
-        {"Dockerfile": "FROM busybox\nRUN --mount=type=secret,id=key,required cat /run/secrets/key\n"}
+        {
+            "Dockerfile": "FROM busybox\nRUN --mount=type=secret,id=key,required cat /run/secrets/key\n"
+        }
     )
     with pytest.raises(StepFailed, match="secret key is required but this builder has none"):
         builder.build(context, network="none")
