@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from runtime.oci import spec as oci
 
 
+# Build layers are made often and pushed rarely: gzip's fastest level takes half
+# the time of the default for about a tenth more bytes.
+LAYER_GZIP_LEVEL = 1
+
+
 @dataclass
 class StepExecutor:
     """Runs the filesystem steps of one build in its workspace."""
@@ -130,7 +135,7 @@ class StepExecutor:
                         CopyTarget(merged, owner=owner).make_dirs(action.path)
                 finally:
                     workspace.unmount(dirs)
-            layer = layer_from_upper(self.store, dirs.upper)
+            layer = layer_from_upper(self.store, dirs.upper, level=LAYER_GZIP_LEVEL)
             commit_upper(self.images, state.next_chain(layer.diff_id), dirs.upper)
             return layer
         finally:
