@@ -121,12 +121,13 @@ class Builders:
 
 
 def _measure(
-    rounds: int, ours: Callable[[], float], podman: Callable[[], float]
+    rounds: int, builders: Builders, context: Path, network: str, *, cold: bool
 ) -> tuple[float, float]:
+    """Median seconds of both builders, taking turns."""
     ours_times, podman_times = [], []
     for _ in range(rounds):
-        ours_times.append(ours())
-        podman_times.append(podman())
+        ours_times.append(builders.ours(context, network, cold=cold))
+        podman_times.append(builders.podman(context, network, cold=cold))
     return statistics.median(ours_times), statistics.median(podman_times)
 
 
