@@ -42,6 +42,7 @@ from runtime.build.progress import BuildProgress, PlainProgress
 from runtime.build.request import BuildRequest, BuildResult, network_mode
 from runtime.build.source_trees import ContextTree, RootfsTree
 from runtime.build.steps import CopyAction, RunAction, StageProgram, StageState, Step
+from runtime.errors import EngineError
 from runtime.images.creation import images_lock
 from runtime.images.errors import ImageError
 from runtime.images.imagestore import Image, ImageStore
@@ -175,7 +176,7 @@ class _Build:
     def step(self, program: StageProgram, step: Step, state: BuildState) -> BuildState:
         try:
             contents = self._contents(step)
-        except BuildError as error:
+        except EngineError as error:
             raise self._failure(step, program, f"failed to compute cache key: {error}") from None
         key = step.cache.key(state.key, contents)
         if step.action is None:
@@ -196,7 +197,7 @@ class _Build:
         )
         try:
             layer = self.steps.execute(step.action, state, self.progress.output, source_state)
-        except BuildError as error:
+        except EngineError as error:
             code = error.status.code if isinstance(error, ProcessFailed) else None
             raise self._failure(step, program, str(error), code) from None
         entry = history_entry(step.created_by or "", rfc3339_nano(), empty_layer=False)

@@ -332,3 +332,12 @@ def test_scratch_heredoc_copy_url_workdir_owner_and_onbuild(
         downloaded = os.lstat(root / "files/downloads/remote.txt")
         assert downloaded.st_mode & 0o7777 == 0o600 and int(downloaded.st_mtime) == 1577836800
         assert (root / "files/downloads/remote.txt").read_text() == "downloaded\n"
+
+
+def test_unknown_user_fails_at_its_step(builder: Builder) -> None:
+    context = builder.context({"Dockerfile": "FROM busybox\nUSER ghost\nRUN id\n"}, "ghost")
+    with pytest.raises(StepFailed, match="^Dockerfile:3: unable to find user ghost"):
+        builder.build(context, network="none")
+    chown = builder.context({"Dockerfile": "FROM busybox\nCOPY --chown=ghost Dockerfile /\n"})
+    with pytest.raises(StepFailed, match="^Dockerfile:2: unable to convert uid/gid chown string"):
+        builder.build(chown, network="none")
