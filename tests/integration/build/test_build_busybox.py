@@ -336,8 +336,8 @@ def test_scratch_heredoc_copy_url_workdir_owner_and_onbuild(
 
 def test_unknown_user_fails_at_its_step(builder: Builder) -> None:
     context = builder.context({"Dockerfile": "FROM busybox\nUSER ghost\nRUN id\n"}, "ghost")
-    with pytest.raises(StepFailed, match="^Dockerfile:3: unable to find user ghost"):
+    with pytest.raises(StepFailed, match=r"^Dockerfile:3: unable to find user ghost"):
         builder.build(context, network="none")
     chown = builder.context({"Dockerfile": "FROM busybox\nCOPY --chown=ghost Dockerfile /\n"})
-    with pytest.raises(StepFailed, match="^Dockerfile:2: unable to convert uid/gid chown string"):
+    with pytest.raises(StepFailed, match=r"^Dockerfile:2: unable to convert uid/gid chown string"):
         builder.build(chown, network="none")
