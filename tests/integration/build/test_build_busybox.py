@@ -194,10 +194,20 @@ def test_saved_image_reads_back_with_skopeo_and_umoci(
         assert tree(root) == tree(bundle / "rootfs")
 
 
-def test_rebuild_is_cached_and_an_edit_reruns_from_its_copy(builder: Builder, store: Store) -> None:
+def test_rebuild_is_cached_and_an_edit_reruns_from_its_copy(
+    builder: Builder, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime.build.workspace import Workspace
+
     context = _context(builder)
     first = builder.build(context, tags=("demo:3",))
-    second = builder.build(context, tags=("demo:3",))
+    with monkeypatch.context() as patched:
+
+        def no_scratch_space(self: Workspace) -> Workspace:
+            raise AssertionError("a build that is all cache hits mounts nothing")
+
+        patched.setattr(Workspace, "open", no_scratch_space)
+        second = builder.build(context, tags=("demo:3",))
     assert (second.executed, second.cached) == (0, 9)
     assert second.id == first.id
     assert builder.output.count("CACHED [") == 9
