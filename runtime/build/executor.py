@@ -123,8 +123,11 @@ class _Build:
                     reporter=SilentReporter(),
                 ).image
             except ImageError as error:
+                hint = ""
+                if reference.startswith("debian:"):
+                    hint = f" (make it locally with `pycompose image bootstrap {reference}`)"
                 raise BuildError(
-                    f"failed to resolve source metadata for {reference}: {error}"
+                    f"failed to resolve source metadata for {reference}: {error}{hint}"
                 ) from None
         self.bases[reference] = found
         return found
@@ -152,7 +155,11 @@ class _Build:
         base = planned.base
         platform = str(planned.platform or self.plan.options.platform)
         if base.kind == "image":
-            image = self.image(base.reference, planned)
+            try:
+                image = self.image(base.reference, planned)
+            except BuildError as error:
+                line = planned.stage.location.start
+                raise StepFailed(f"{self.plan.dockerfile.filename}:{line}: {error}") from None
             state = BuildState.from_image(image, base_key(image.id, platform))
             start = StageState.from_image(
                 image.runtime_config, str(image.config.get("author") or "")
