@@ -63,5 +63,7 @@ def test_base_is_pulled_once_and_again_with_pull(
 
 def test_missing_base_is_one_clear_line(builder: Builder, registry: RegistryServer) -> None:
     context = builder.context({"Dockerfile": f"FROM {registry.host}/nothing/here:1\n"})
-    with pytest.raises(BuildError, match=f"^Dockerfile:1: failed to resolve source metadata for {registry.host}"):
+    with pytest.raises(
+        BuildError, match=f"^Dockerfile:1: failed to resolve source metadata for {registry.host}"
+    ):
         builder.build(context, network="none")
