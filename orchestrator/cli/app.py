@@ -34,6 +34,7 @@ GROUPS: list[tuple[str, str, str]] = [
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
 COMMAND_MODULES: list[str] = [
+    "orchestrator.cli.build",
     "orchestrator.cli.config",
     "orchestrator.cli.login",
     "orchestrator.cli.convert",
@@ -130,7 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         app(args=args, prog_name="pycompose", standalone_mode=True)
-    except _error_types() as exc:
+    except Exception as exc:
+        # Only a failure loads the error types: the spec package is heavy to import.
+        if not isinstance(exc, _error_types()):
+            raise
         if debug:
             traceback.print_exc()
         message = str(exc)
