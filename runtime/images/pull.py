@@ -249,6 +249,8 @@ def _download(
                         if reporter:
                             reporter.advance(key, len(chunk))
                     writer.commit()
+            except PullCancelled:
+                raise  # another layer failed first: its error is the one to report
             except RegistryError:
                 if attempt + 1 == DOWNLOAD_ATTEMPTS:
                     raise
