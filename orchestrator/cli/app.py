@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         app(args=args, prog_name="pycompose", standalone_mode=True)
+    except SystemExit:
+        raise  # every command ends this way; the error types below load specs, 0.2 s
     except _error_types() as exc:
         if debug:
             traceback.print_exc()
