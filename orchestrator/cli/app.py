@@ -31,9 +31,14 @@ GROUPS: list[tuple[str, str, str]] = [
     ("orchestrator.cli.network", "network", "Manage networks."),
     ("orchestrator.cli.volume", "volume", "Manage volumes."),
     ("orchestrator.cli.system", "system", "Disk usage and clean-up."),
+    ("orchestrator.cli.kubernetes", "kube", "Run the project on a Kubernetes cluster."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
-COMMAND_MODULES: list[str] = ["orchestrator.cli.config", "orchestrator.cli.login"]
+COMMAND_MODULES: list[str] = [
+    "orchestrator.cli.config",
+    "orchestrator.cli.login",
+    "orchestrator.cli.convert",
+]
 
 
 def version_string() -> str:
