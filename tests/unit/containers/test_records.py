@@ -72,7 +72,7 @@ def test_changes_are_dockerfile_instructions() -> None:
             'LABEL "x y"=z',
             "USER nobody",
             "VOLUME /data",
-        ],  # fmt: skip
+        ],
     )
     assert config["Cmd"] == ["cat", "/x"] and config["Unrelated"] is True
     assert config["Env"] == ["PATH=/bin", "A=1", "B=two words", "C=1"]
