@@ -7,8 +7,10 @@ lock file, image or volume hold; anonymous volumes go with `-v`.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runtime.containers import rootfs, sandbox, state
@@ -98,3 +100,19 @@ def finish_exit(manager: Containers, container_id: str) -> None:
             remove_container(manager, container_id, force=False, volumes=True, keep_sandbox=False)
         except ContainerNotFound:
             pass
+
+
+def writable_layer_size(upper: Path) -> int:
+    """Bytes of the files in a container's upper dir (hard links once)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for directory, _, files in os.walk(upper):
+        for name in files:
+            try:
+                info = os.lstat(os.path.join(directory, name))
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                total += info.st_size
+    return total
