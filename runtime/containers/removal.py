@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from runtime.containers import rootfs, sandbox, state
 from runtime.containers.errors import ContainerNotFound, ContainerStateConflict
-from runtime.containers.lifecycle import clean_up, stop_container
+from runtime.containers.lifecycle import clean_up, stop_container, stop_waiting_monitor
 from runtime.containers.paths import ContainerPaths
 from runtime.volumes.mounts import release_mounts
 
@@ -32,6 +32,8 @@ def remove_container(
     row = manager.registry.row(key)
     container_id = row["id"]
     container = manager.registry.container(row)
+    if container.state.status not in state.LIVE_STATUSES:
+        stop_waiting_monitor(manager, row)
     if container.state.status in state.LIVE_STATUSES:
         if not force:
             if container.state.status == "paused":

@@ -33,11 +33,13 @@ def _report(fd: int, **message: Any) -> None:
     write_frame(fd, message)
 
 
-def _fork(work: Callable[[], None]) -> int:
+def _fork(work: Callable[[], None], parent_ends: tuple[int, ...] = ()) -> int:
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
+            for fd in parent_ends:  # else the helper would never see its pipes' end of file
+                os.close(fd)
             work()
         except BaseException:
             import traceback
@@ -94,7 +96,9 @@ class Launch:
     def __init__(self, config: dict[str, Any], stdio: tuple[int, int, int], console: int | None):
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
         go_r, self.go_w = os.pipe2(os.O_CLOEXEC)
-        self.pid = _fork(lambda: _launch(config, stdio, console, report_w, go_r))
+        self.pid = _fork(
+            lambda: _launch(config, stdio, console, report_w, go_r), (report_r, self.go_w)
+        )
         os.close(report_w)
         os.close(go_r)
         self.reports = Frames(report_r)
@@ -174,7 +178,7 @@ class Probe:
 
     def __init__(self, config: dict[str, Any], argv: list[str], timeout: float):
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
-        self.pid = _fork(lambda: _probe(config, argv, timeout, report_w))
+        self.pid = _fork(lambda: _probe(config, argv, timeout, report_w), (report_r,))
         os.close(report_w)
         self.reports = Frames(report_r)
 

@@ -177,8 +177,10 @@ class Monitor:
                 self.say(created=message["created"])
                 self.waiting_go = True
                 deadline = time.monotonic() + 60
-                while self.waiting_go and time.monotonic() < deadline:
+                while self.waiting_go and time.monotonic() < deadline and not self.stop_requested:
                     self.step(1.0)
+                if self.stop_requested:  # stopped or removed before anyone attached
+                    return False  # the helper, never told to go, deletes what it created
             if "created" in message:
                 launch.go()
                 message = launch.reports.read(120.0) or {"error": "the runtime gave no answer"}
@@ -273,6 +275,8 @@ class Monitor:
         return max(0.0, min(moments) - time.monotonic())
 
     def run(self) -> None:
+        # Known from the start, so a stop or removal before the process runs can find us.
+        self.record({"monitor_pid": os.getpid(), "monitor_start": start_time("self")}, [])
         if not self.launch(first=True):
             self.finish(run_exit_command=False)
             return

@@ -94,7 +94,8 @@ def test_recreating_a_namespace_owner_keeps_its_dependents_network(engine: Engin
     joiner = containers.start(joiner.id)
     address = containers.inspect("owner")["NetworkSettings"]["IPAddress"]
     assert address in _address(joiner.state.pid)
-    sandbox = containers.get("owner").sandbox or containers.get("owner").resolved["sandbox"]["pin"]
+    sandbox = containers.get("owner").sandbox
+    assert sandbox.endswith(owner.id)
     containers.remove(owner.id, force=True, keep_sandbox=True)
     successor = containers.create(request("owner", "sleep", "1000", sandbox=sandbox))
     containers.start(successor.id)
