@@ -213,8 +213,10 @@ def _removed(containers: Any, container_id: str) -> None:
             pass
 
 
-app.command("run", context_settings=POSITIONAL)(run_or_create)
-app.command("create", context_settings=POSITIONAL)(run_or_create)
+app.command("run", context_settings=POSITIONAL, help="Create and start a container.")(run_or_create)
+app.command("create", context_settings=POSITIONAL, help="Create a container, not started.")(
+    run_or_create
+)
 
 
 @app.command("start", context_settings={"help_option_names": ["--help"]})
