@@ -26,7 +26,6 @@ app = typer.Typer(
 
 # Command groups, each a module with a typer app named `app`: (module, name, help).
 GROUPS: list[tuple[str, str, str]] = [
-    ("orchestrator.cli.container", "container", "Manage containers."),
     ("orchestrator.cli.image", "image", "Manage images."),
     ("orchestrator.cli.network", "network", "Manage networks."),
     ("orchestrator.cli.volume", "volume", "Manage volumes."),
@@ -35,6 +34,7 @@ GROUPS: list[tuple[str, str, str]] = [
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
 COMMAND_MODULES: list[str] = [
+    "orchestrator.cli.build",
     "orchestrator.cli.config",
     "orchestrator.cli.login",
     "orchestrator.cli.convert",
@@ -131,9 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         app(args=args, prog_name="pycompose", standalone_mode=True)
-    except SystemExit:
-        raise  # every command ends this way; the error types below load specs, 0.2 s
-    except _error_types() as exc:
+    except Exception as exc:
+        # Only a failure loads the error types: the spec package is heavy to import.
+        if not isinstance(exc, _error_types()):
+            raise
         if debug:
             traceback.print_exc()
         message = str(exc)
