@@ -1,0 +1,248 @@
+"""`Containers`: the container manager the orchestrator and the CLI call.
+
+    containers = Engine(store).containers
+    c = containers.create(ContainerRequest(spec, "busybox", ports=parse_port_spec("8080:80")))
+    containers.start(c.id)                       # a monitor process now owns it
+    containers.exec(c.id, ExecOptions(("sh", "-c", "hostname")))
+    containers.stop(c.id)                        # stop signal, grace period, SIGKILL
+    containers.remove(c.id, volumes=True)
+
+Every record lives in the store (component "containers"); the kernel (/proc,
+cgroups, mounts) is asked whether what the store says is still true. Each
+running container has a monitor (runtime/containers/monitor), which records
+its exit, writes its logs, runs its healthcheck and applies its restart
+policy; the CLI can exit and come back.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from runtime.containers.model import (
+    Container,
+    ContainerRequest,
+    Event,
+    ExecOptions,
+    LogEntry,
+)
+
+if TYPE_CHECKING:
+    from runtime.images.imagestore import Image, ImageStore
+    from runtime.network import Networks, PublishedPort
+    from runtime.store import Store
+    from runtime.volumes import VolumeStore
+
+WaitCondition = str  # "not-running" | "next-exit" | "removed"
+
+
+class Containers:
+    """Containers of one engine root."""
+
+    def __init__(
+        self,
+        store: Store,
+        images: ImageStore,
+        volumes: VolumeStore,
+        networks: Networks,
+        runtime: str = "pycompose",
+    ):
+        self.store = store
+        self.images = images
+        self.volumes = volumes
+        self.networks = networks
+        self.default_runtime = runtime
+
+    # -- lookup ----------------------------------------------------------------------------
+
+    def get(self, key: str) -> Container:
+        """The container named `key`, or with id or unique id prefix `key`; ContainerNotFound."""
+        raise NotImplementedError
+
+    def find(self, key: str) -> Container | None:
+        """Like `get`, but None when nothing matches."""
+        raise NotImplementedError
+
+    def list(
+        self,
+        *,
+        all: bool = False,
+        labels: Mapping[str, str | None] | None = None,
+        names: Sequence[str] = (),
+    ) -> builtins.list[Container]:
+        """Running containers (every one with `all`), newest first; `labels` value None: key set.
+
+        Cheap: one query and a few /proc reads per container, no process spawned.
+        """
+        raise NotImplementedError
+
+    def inspect(self, key: str) -> dict[str, object]:
+        """The container as `docker inspect` shows it (Id, State, Config, HostConfig, ...)."""
+        raise NotImplementedError
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def create(self, request: ContainerRequest) -> Container:
+        """Make a container (image held, rootfs layers, volumes, bundle); it is not started."""
+        raise NotImplementedError
+
+    def start(self, key: str, *, attach: bool = False) -> Container:
+        """Start a created or stopped container under a new monitor; no-op if it runs.
+
+        With `attach`, the monitor waits for an `attach` client before the
+        process starts, so nothing of its output is missed.
+        """
+        raise NotImplementedError
+
+    def stop(self, key: str, timeout: float | None = None, signal: str | None = None) -> Container:
+        """Send the stop signal, wait `timeout` (default: the container's grace period), SIGKILL."""
+        raise NotImplementedError
+
+    def kill(self, key: str, signal: str | int = "SIGKILL") -> Container:
+        """Send a signal to the container's main process (restart policies still apply)."""
+        raise NotImplementedError
+
+    def restart(self, key: str, timeout: float | None = None) -> Container:
+        """stop, then start."""
+        raise NotImplementedError
+
+    def pause(self, key: str) -> Container:
+        """Freeze every process of the container (cgroup freezer)."""
+        raise NotImplementedError
+
+    def unpause(self, key: str) -> Container:
+        """Thaw a paused container."""
+        raise NotImplementedError
+
+    def remove(
+        self, key: str, *, force: bool = False, volumes: bool = False, keep_sandbox: bool = False
+    ) -> None:
+        """Remove a stopped container (`force` stops it first); `volumes` removes its anonymous
+        volumes; `keep_sandbox` keeps its pinned network namespace for a successor
+        (`ContainerRequest.sandbox`)."""
+        raise NotImplementedError
+
+    def prune(self, labels: Mapping[str, str | None] | None = None) -> builtins.list[str]:
+        """Remove every stopped container (matching `labels`); return their ids."""
+        raise NotImplementedError
+
+    def rename(self, key: str, new_name: str) -> Container:
+        """Give a container another name."""
+        raise NotImplementedError
+
+    def restore(self) -> builtins.list[str]:
+        """Start what should run after a reboot (restart always/unless-stopped); their ids."""
+        raise NotImplementedError
+
+    # -- waiting and events ----------------------------------------------------------------
+
+    def wait(
+        self, key: str, condition: WaitCondition = "not-running", timeout: float | None = None
+    ) -> int:
+        """Block until the condition holds; return the exit code. TimeoutError on `timeout`."""
+        raise NotImplementedError
+
+    def wait_for(
+        self,
+        key: str,
+        predicate: Callable[[Container | None], bool],
+        timeout: float | None = None,
+    ) -> Container | None:
+        """Block until `predicate(container)` is true (None: removed); woken by state changes,
+        not by polling. Returns the container (or None); TimeoutError on `timeout`."""
+        raise NotImplementedError
+
+    def events(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        follow: bool = False,
+        filters: Mapping[str, Sequence[str]] | None = None,
+    ) -> Iterator[Event]:
+        """Events in order (create, start, die, stop, kill, pause, unpause, restart, destroy,
+        health_status: healthy|unhealthy, oom, exec_create, exec_start, exec_die, commit, rename);
+        `follow` keeps waiting for new ones. Filters: container, name, label, event."""
+        raise NotImplementedError
+
+    # -- I/O -------------------------------------------------------------------------------
+
+    def attach(
+        self,
+        key: str,
+        *,
+        stdin: bool = False,
+        tty: bool | None = None,
+        detach_keys: str = "ctrl-p,ctrl-q",
+        proxy_signals: bool = True,
+    ) -> int | None:
+        """Relay this process's stdin/stdout/stderr to the container until it exits; return its
+        exit code (None when detached with the detach keys)."""
+        raise NotImplementedError
+
+    def logs(
+        self,
+        key: str,
+        *,
+        follow: bool = False,
+        tail: int | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> Iterator[LogEntry]:
+        """The json-file log, oldest first, across rotated files; `follow` until it stops."""
+        raise NotImplementedError
+
+    def exec(
+        self, key: str, options: ExecOptions, *, stdio: tuple[int, int, int] | None = None
+    ) -> int:
+        """Run a command in the running container; return its exit code.
+
+        The process joins the container's namespaces and cgroup, with its
+        capabilities, seccomp filter, user, environment and working directory
+        (overridden by `options`). With `tty` it gets a pty relayed to this
+        process's terminal; otherwise `stdio` (default: this process's, with
+        stdin only if `interactive`). `detach` returns 0 at once.
+        """
+        raise NotImplementedError
+
+    def exec_output(
+        self, key: str, args: Sequence[str], *, user: str | None = None
+    ) -> tuple[int, bytes, bytes]:
+        """Run a command and capture it: (exit code, stdout, stderr)."""
+        raise NotImplementedError
+
+    def top(
+        self, key: str, ps_args: Sequence[str] = ()
+    ) -> tuple[builtins.list[str], builtins.list[builtins.list[str]]]:
+        """The container's processes as the host sees them (`ps -ef` columns): titles, rows."""
+        raise NotImplementedError
+
+    def port(self, key: str) -> builtins.list[PublishedPort]:
+        """The container's published ports."""
+        raise NotImplementedError
+
+    def copy_from(
+        self, key: str, path: str, destination: Path | IO[bytes], *, follow_link: bool = False
+    ) -> None:
+        """Copy `path` out of the container to a host path, or as a tar stream to a file object."""
+        raise NotImplementedError
+
+    def copy_to(self, key: str, source: Path | IO[bytes], path: str) -> None:
+        """Copy a host path (or a tar stream) into the container at `path`."""
+        raise NotImplementedError
+
+    def commit(
+        self,
+        key: str,
+        *,
+        reference: str | None = None,
+        changes: Sequence[str] = (),
+        message: str | None = None,
+        author: str | None = None,
+        pause: bool = True,
+    ) -> Image:
+        """A new image: the container's image plus its writable layer (without init-layer files
+        and volume contents), `changes` (Dockerfile CMD, ENV, ...) applied to the config."""
+        raise NotImplementedError
