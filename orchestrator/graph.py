@@ -13,7 +13,7 @@ recreation of it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -74,9 +74,9 @@ class ServiceGraph:
     on a project whose services depend on each other in a circle."""
 
     def __init__(self, project: Project):
-        self.graph: nx.DiGraph = nx.DiGraph()
-        self.graph.add_nodes_from(project.services)
+        dependencies: dict[str, dict[str, Dependency]] = {}
         for name, service in project.services.items():
+            dependencies[name] = {}
             for dependency, edge in _dependencies(service).items():
                 if dependency not in project.services:
                     if edge.required and dependency not in project.disabled_services:
@@ -85,8 +85,24 @@ class ServiceGraph:
                             "of the project: fix the name or remove the dependency"
                         )
                     continue
-                self.graph.add_edge(dependency, name, dependency=edge)
-        _refuse_cycles(self.graph)
+                dependencies[name][dependency] = edge
+        self.graph = _graph_of(dependencies)
+
+    @classmethod
+    def from_dependencies(
+        cls, dependencies: Mapping[str, Mapping[str, Dependency]]
+    ) -> ServiceGraph:
+        """The graph of services given as {service: {dependency: how}}; dependencies that
+        are not services themselves are left out (the graph of what exists, read back from
+        containers' labels, for commands that work without the file)."""
+        made = cls.__new__(cls)
+        made.graph = _graph_of(
+            {
+                name: {key: edge for key, edge in needs.items() if key in dependencies}
+                for name, needs in dependencies.items()
+            }
+        )
+        return made
 
     @property
     def services(self) -> list[str]:
@@ -162,6 +178,16 @@ class ServiceGraph:
                 for second in range(1, scale.get(dependent, 1) + 1):
                     expanded.add_edge((dependency, first), (dependent, second))
         return expanded
+
+
+def _graph_of(dependencies: Mapping[str, Mapping[str, Dependency]]) -> nx.DiGraph:
+    graph: nx.DiGraph = nx.DiGraph()
+    graph.add_nodes_from(dependencies)
+    for name, needs in dependencies.items():
+        for dependency, edge in needs.items():
+            graph.add_edge(dependency, name, dependency=edge)
+    _refuse_cycles(graph)
+    return graph
 
 
 def _refuse_cycles(graph: nx.DiGraph) -> None:

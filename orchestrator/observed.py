@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orchestrator import labels as L
 
 if TYPE_CHECKING:
+    from runtime.containers.model import Container
     from runtime.engine import Engine
 
 RUNNING_STATES = frozenset({"running", "restarting", "paused"})
@@ -76,25 +77,25 @@ class ObservedProject:
         return {c.config_hash for c in self.containers if c.config_hash}
 
 
-def container_from_summary(summary: Any) -> ObservedContainer | None:
-    """An engine container summary (id, name, state, labels...) as an ObservedContainer;
-    None for a container that belongs to no project."""
-    labels: Mapping[str, str] = summary.labels
+def observed_container(container: Container) -> ObservedContainer | None:
+    """An engine container as an ObservedContainer; None for one that belongs to no project."""
+    labels = container.labels
     identity = L.identity_of(labels)
     if identity is None:
         return None
+    state = container.state
     return ObservedContainer(
-        id=summary.id,
-        name=summary.name,
+        id=container.id,
+        name=container.name,
         service=identity.service,
         number=identity.number,
-        state=summary.status,
+        state=state.status,
         config_hash=labels.get(L.CONFIG_HASH, ""),
-        image_id=labels.get(L.IMAGE, ""),
+        image_id=container.image_id or labels.get(L.IMAGE, ""),
         oneoff=identity.oneoff,
-        health=summary.health,
-        exit_code=summary.exit_code,
-        created=summary.created,
+        health=state.health.status if state.health is not None else None,
+        exit_code=state.exit_code,
+        created=container.created,
         labels=dict(labels),
     )
 
@@ -108,10 +109,8 @@ def observe(
 ) -> ObservedProject:
     """Read the project's containers from the store, and which of the named networks and
     volumes exist."""
-    summaries = engine.containers.list(all=True, labels=L.project_filter(project))
-    containers = tuple(
-        found for found in map(container_from_summary, summaries) if found is not None
-    )
+    found = engine.containers.list(all=True, labels=dict(L.project_filter(project)))
+    containers = tuple(c for c in map(observed_container, found) if c is not None)
     return ObservedProject(
         name=project,
         containers=containers,

@@ -154,7 +154,9 @@ def _healthcheck(service: Service) -> Healthcheck | None:
 def _ports(service: Service) -> tuple[PortRequest, ...]:
     requests: list[PortRequest] = []
     for port in service.ports:
-        requests += parse_long_syntax(port.target, port.published, port.host_ip or "", port.protocol)
+        requests += parse_long_syntax(
+            port.target, port.published, port.host_ip or "", port.protocol
+        )
     return tuple(requests)
 
 

@@ -28,10 +28,22 @@ GROUPS: list[tuple[str, str, str]] = [
     ("orchestrator.cli.image", "image", "Manage images."),
     ("orchestrator.cli.network", "network", "Manage networks."),
     ("orchestrator.cli.volume", "volume", "Manage volumes."),
-    ("orchestrator.cli.system", "system", "Disk usage and clean-up."),
+    ("orchestrator.cli.system", "system", "Disk usage, clean-up, and restoring after a reboot."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
-COMMAND_MODULES: list[str] = ["orchestrator.cli.config", "orchestrator.cli.login"]
+COMMAND_MODULES: list[str] = [
+    "orchestrator.cli.config",
+    "orchestrator.cli.login",
+    "orchestrator.cli.up",
+    "orchestrator.cli.down",
+    "orchestrator.cli.inspection",
+    "orchestrator.cli.logs",
+    "orchestrator.cli.events",
+    "orchestrator.cli.lifecycle",
+    "orchestrator.cli.execution",
+    "orchestrator.cli.transfer",
+    "orchestrator.cli.distribution",
+]
 
 
 # Root options that take a value, to find the verb on a command line.

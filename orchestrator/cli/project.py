@@ -100,9 +100,7 @@ def load_project(
     return project
 
 
-def load_project_name(
-    options: ProjectOptions, environment: Mapping[str, str] | None = None
-) -> str:
+def load_project_name(options: ProjectOptions, environment: Mapping[str, str] | None = None) -> str:
     """The project's name alone, the way `load_project` would decide it, without reading
     the whole file into the model: what `ps`, `logs`, `stop` and friends need to find the
     project's containers, at a fraction of the cost. With `-p`, no file is needed."""
