@@ -172,14 +172,18 @@ def _prepare(
 
     targets = tuple(dependencies)
     if build:
+        from orchestrator.images import ensure_images, plan_images
+
+        engine = command.engine()
+        actions = plan_images(
+            command.project(),
+            [service],
+            lambda reference: engine.images.resolve(reference) is not None,
+            ImageOptions(build=True),
+        )
         progress = command.progress("Building")
         try:
-            from orchestrator.images import ensure_images, plan_images
-
-            actions = plan_images(
-                command.project(), [service], lambda ref: False, ImageOptions(build=True)
-            )
-            ensure_images(command.engine(), command.project(), actions, progress)
+            ensure_images(engine, command.project(), actions, progress)
         finally:
             progress.close()
     if not targets:
