@@ -25,6 +25,7 @@ app = typer.Typer(
 
 # Command groups, each a module with a typer app named `app`: (module, name, help).
 GROUPS: list[tuple[str, str, str]] = [
+    ("orchestrator.cli.container", "container", "Manage containers."),
     ("orchestrator.cli.image", "image", "Manage images."),
     ("orchestrator.cli.network", "network", "Manage networks."),
     ("orchestrator.cli.volume", "volume", "Manage volumes."),

@@ -15,3 +15,11 @@ class ContainerNotFound(ContainerError):
 
 class ContainerStateConflict(ContainerError):
     """The container is in the wrong state for the request (running, stopped, paused...)."""
+
+
+class ContainerStartError(ContainerError):
+    """The container's process could not start; `exit_code` is Docker's (126, 127, 128)."""
+
+    def __init__(self, message: str, exit_code: int = 128):
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from runtime.containers import events, lifecycle, removal
 from runtime.containers.model import (
     Container,
     ContainerRequest,
@@ -28,6 +29,8 @@ from runtime.containers.model import (
     ExecOptions,
     LogEntry,
 )
+from runtime.containers.registry import Registry
+from runtime.containers.state import LIVE_STATUSES
 
 if TYPE_CHECKING:
     from runtime.images.imagestore import Image, ImageStore
@@ -54,16 +57,18 @@ class Containers:
         self.volumes = volumes
         self.networks = networks
         self.default_runtime = runtime
+        self.registry = Registry(store)
 
     # -- lookup ----------------------------------------------------------------------------
 
     def get(self, key: str) -> Container:
         """The container named `key`, or with id or unique id prefix `key`; ContainerNotFound."""
-        raise NotImplementedError
+        return self.registry.container(self.registry.row(key))
 
     def find(self, key: str) -> Container | None:
         """Like `get`, but None when nothing matches."""
-        raise NotImplementedError
+        row = self.registry.find_row(key)
+        return self.registry.container(row) if row is not None else None
 
     def list(
         self,
@@ -76,17 +81,31 @@ class Containers:
 
         Cheap: one query and a few /proc reads per container, no process spawned.
         """
-        raise NotImplementedError
+        labels_of = self.registry.all_labels()
+        from runtime.containers.state import container_from_row
+
+        found = []
+        for row in self.registry.rows(labels, names):
+            container = container_from_row(
+                row, labels_of.get(row["id"], {}), self.store.layout.containers
+            )
+            if all or container.state.status in LIVE_STATUSES:
+                found.append(container)
+        return found
 
     def inspect(self, key: str) -> dict[str, object]:
         """The container as `docker inspect` shows it (Id, State, Config, HostConfig, ...)."""
-        raise NotImplementedError
+        from runtime.containers.inspection import inspect_container
+
+        return inspect_container(self, self.get(key))
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def create(self, request: ContainerRequest) -> Container:
         """Make a container (image held, rootfs layers, volumes, bundle); it is not started."""
-        raise NotImplementedError
+        from runtime.containers.creation import create_container
+
+        return create_container(self, request)
 
     def start(self, key: str, *, attach: bool = False) -> Container:
         """Start a created or stopped container under a new monitor; no-op if it runs.
@@ -94,27 +113,30 @@ class Containers:
         With `attach`, the monitor waits for an `attach` client before the
         process starts, so nothing of its output is missed.
         """
-        raise NotImplementedError
+        return lifecycle.start_container(self, key, attach)
 
     def stop(self, key: str, timeout: float | None = None, signal: str | None = None) -> Container:
         """Send the stop signal, wait `timeout` (default: the container's grace period), SIGKILL."""
-        raise NotImplementedError
+        return lifecycle.stop_container(self, key, timeout, signal)
 
     def kill(self, key: str, signal: str | int = "SIGKILL") -> Container:
-        """Send a signal to the container's main process (restart policies still apply)."""
-        raise NotImplementedError
+        """Send a signal to the container's main process; a fatal one (KILL, TERM, INT, QUIT or
+        the stop signal) keeps the restart policy from restarting it, as Docker's kill."""
+        return lifecycle.kill_container(self, key, signal)
 
     def restart(self, key: str, timeout: float | None = None) -> Container:
         """stop, then start."""
-        raise NotImplementedError
+        container = lifecycle.stop_container(self, key, timeout, None)
+        self.registry.event(container.id, "restart")
+        return lifecycle.start_container(self, container.id, False)
 
     def pause(self, key: str) -> Container:
         """Freeze every process of the container (cgroup freezer)."""
-        raise NotImplementedError
+        return lifecycle.pause_container(self, key, True)
 
     def unpause(self, key: str) -> Container:
         """Thaw a paused container."""
-        raise NotImplementedError
+        return lifecycle.pause_container(self, key, False)
 
     def remove(
         self, key: str, *, force: bool = False, volumes: bool = False, keep_sandbox: bool = False
@@ -122,19 +144,23 @@ class Containers:
         """Remove a stopped container (`force` stops it first); `volumes` removes its anonymous
         volumes; `keep_sandbox` keeps its pinned network namespace for a successor
         (`ContainerRequest.sandbox`)."""
-        raise NotImplementedError
+        removal.remove_container(self, key, force=force, volumes=volumes, keep_sandbox=keep_sandbox)
 
     def prune(self, labels: Mapping[str, str | None] | None = None) -> builtins.list[str]:
         """Remove every stopped container (matching `labels`); return their ids."""
-        raise NotImplementedError
+        return removal.prune_containers(self, labels)
 
     def rename(self, key: str, new_name: str) -> Container:
         """Give a container another name."""
-        raise NotImplementedError
+        return events.rename_container(self, key, new_name)
 
     def restore(self) -> builtins.list[str]:
         """Start what should run after a reboot (restart always/unless-stopped); their ids."""
-        raise NotImplementedError
+        return events.restore_containers(self)
+
+    def finish_exit(self, container_id: str) -> None:
+        """After the process ended for good: clean up and honour `--rm` (the exit command)."""
+        removal.finish_exit(self, container_id)
 
     # -- waiting and events ----------------------------------------------------------------
 
@@ -142,7 +168,7 @@ class Containers:
         self, key: str, condition: WaitCondition = "not-running", timeout: float | None = None
     ) -> int:
         """Block until the condition holds; return the exit code. TimeoutError on `timeout`."""
-        raise NotImplementedError
+        return events.wait_condition(self, key, condition, timeout)
 
     def wait_for(
         self,
@@ -152,7 +178,7 @@ class Containers:
     ) -> Container | None:
         """Block until `predicate(container)` is true (None: removed); woken by state changes,
         not by polling. Returns the container (or None); TimeoutError on `timeout`."""
-        raise NotImplementedError
+        return events.wait_for(self, key, predicate, timeout)
 
     def events(
         self,
@@ -164,8 +190,8 @@ class Containers:
     ) -> Iterator[Event]:
         """Events in order (create, start, die, stop, kill, pause, unpause, restart, destroy,
         health_status: healthy|unhealthy, oom, exec_create, exec_start, exec_die, commit, rename);
-        `follow` keeps waiting for new ones. Filters: container, name, label, event."""
-        raise NotImplementedError
+        `follow` keeps waiting for new ones. Filters: container, name, label, event, image."""
+        return events.follow_events(self, since, until, follow, filters or {})
 
     # -- I/O -------------------------------------------------------------------------------
 
@@ -180,7 +206,9 @@ class Containers:
     ) -> int | None:
         """Relay this process's stdin/stdout/stderr to the container until it exits; return its
         exit code (None when detached with the detach keys)."""
-        raise NotImplementedError
+        from runtime.containers.attachment import attach_container
+
+        return attach_container(self, key, stdin, tty, detach_keys, proxy_signals)
 
     def logs(
         self,
@@ -192,7 +220,9 @@ class Containers:
         until: float | None = None,
     ) -> Iterator[LogEntry]:
         """The json-file log, oldest first, across rotated files; `follow` until it stops."""
-        raise NotImplementedError
+        from runtime.containers.logs import read_logs
+
+        return read_logs(self, key, follow=follow, tail=tail, since=since, until=until)
 
     def exec(
         self, key: str, options: ExecOptions, *, stdio: tuple[int, int, int] | None = None
@@ -205,33 +235,43 @@ class Containers:
         process's terminal; otherwise `stdio` (default: this process's, with
         stdin only if `interactive`). `detach` returns 0 at once.
         """
-        raise NotImplementedError
+        from runtime.containers.execution import exec_in
+
+        return exec_in(self, key, options, stdio)
 
     def exec_output(
         self, key: str, args: Sequence[str], *, user: str | None = None
     ) -> tuple[int, bytes, bytes]:
         """Run a command and capture it: (exit code, stdout, stderr)."""
-        raise NotImplementedError
+        from runtime.containers.execution import exec_capture
+
+        return exec_capture(self, key, list(args), user)
 
     def top(
         self, key: str, ps_args: Sequence[str] = ()
     ) -> tuple[builtins.list[str], builtins.list[builtins.list[str]]]:
         """The container's processes as the host sees them (`ps -ef` columns): titles, rows."""
-        raise NotImplementedError
+        from runtime.containers.inspection import top_container
+
+        return top_container(self, key, list(ps_args))
 
     def port(self, key: str) -> builtins.list[PublishedPort]:
         """The container's published ports."""
-        raise NotImplementedError
+        return self.networks.published_ports(self.get(key).id)
 
     def copy_from(
         self, key: str, path: str, destination: Path | IO[bytes], *, follow_link: bool = False
     ) -> None:
         """Copy `path` out of the container to a host path, or as a tar stream to a file object."""
-        raise NotImplementedError
+        from runtime.containers.copying import copy_from_container
+
+        copy_from_container(self, key, path, destination, follow_link)
 
     def copy_to(self, key: str, source: Path | IO[bytes], path: str) -> None:
         """Copy a host path (or a tar stream) into the container at `path`."""
-        raise NotImplementedError
+        from runtime.containers.copying import copy_to_container
+
+        copy_to_container(self, key, source, path)
 
     def commit(
         self,
@@ -245,4 +285,14 @@ class Containers:
     ) -> Image:
         """A new image: the container's image plus its writable layer (without init-layer files
         and volume contents), `changes` (Dockerfile CMD, ENV, ...) applied to the config."""
-        raise NotImplementedError
+        from runtime.containers.commit import commit_container
+
+        return commit_container(
+            self,
+            key,
+            reference=reference,
+            changes=changes,
+            message=message,
+            author=author,
+            pause=pause,
+        )

@@ -27,7 +27,7 @@ DEFAULT_INTERVAL = 30.0
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
 DEFAULT_START_INTERVAL = 5.0
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -149,12 +149,12 @@ class RestartPolicy:
 
 
 def parse_size(text: str) -> int:
-    """Docker's `max-size` units: 10k, 10m, 1g (powers of 1024); a plain number is bytes."""
+    """Docker's sizes (`-m`, `max-size`): 512m, 10k, 1g (powers of 1024); a plain number is bytes."""
     match = _SIZE_RE.match(text)
     if not match:
         raise ContainerSpecError(f"invalid size {text!r}: use a number with k, m or g")
     number, unit = match.groups()
-    return int(float(number) * 1024 ** "_kmgt".index((unit or "_").lower()))
+    return int(float(number) * 1024 ** "bkmgt".index((unit or "b").lower()))
 
 
 @dataclass(frozen=True)
@@ -309,6 +309,7 @@ class Container:
     runtime: str
     directory: Path
     sandbox: str = ""
+    resolved: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def short_id(self) -> str:

@@ -12,6 +12,7 @@ import errno
 import os
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,3 +173,26 @@ class CgroupDriver(ABC):
     def enforces_device_rules(self) -> bool:
         """Whether device rules are enforced by the cgroup itself."""
         return False
+
+    @abstractmethod
+    def freeze(self, path: str, frozen: bool) -> None:
+        """Freeze (or thaw) every process of the cgroup; returns once the kernel has done it."""
+
+    @abstractmethod
+    def is_frozen(self, path: str) -> bool:
+        """Whether the cgroup is frozen."""
+
+    @abstractmethod
+    def oom_file(self, path: str) -> tuple[Path, str]:
+        """The file and key whose counter says how many OOM kills the cgroup has seen."""
+
+
+def wait_for_state(read: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Wait (bounded, backing off) until the kernel reports a state change it makes lazily."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while not read():
+        if time.monotonic() > deadline:
+            raise CgroupError(f"{what} did not happen within {timeout:g} s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)

@@ -14,6 +14,7 @@ from runtime.linux.cgroups.base import (
     read_file,
     remove_directory,
     remove_if_empty,
+    wait_for_state,
     write_file,
 )
 
@@ -145,3 +146,20 @@ class CgroupV1(CgroupDriver):
 
     def enforces_device_rules(self) -> bool:
         return "devices" in self.hierarchies
+
+    def freeze(self, path: str, frozen: bool) -> None:
+        state = self.directory(path, "freezer") / "freezer.state"
+        wanted = "FROZEN" if frozen else "THAWED"
+        write_file(state, wanted)
+        # FREEZING becomes FROZEN once every task has stopped; writing again nudges stragglers.
+        wait_for_state(lambda: read_file(state).strip() == wanted, f"{wanted.lower()} {path}")
+
+    def is_frozen(self, path: str) -> bool:
+        try:
+            state = (self.directory(path, "freezer") / "freezer.state").read_text().strip()
+        except OSError:
+            return False
+        return state in ("FROZEN", "FREEZING")
+
+    def oom_file(self, path: str) -> tuple[Path, str]:
+        return self.directory(path, "memory") / "memory.oom_control", "oom_kill"

@@ -21,6 +21,7 @@ from runtime.linux.cgroups.base import (
     remove_directory,
     remove_if_empty,
     shares_to_weight,
+    wait_for_state,
     write_file,
 )
 
@@ -115,3 +116,14 @@ class CgroupV2(CgroupDriver):
 
     def mounts(self, path: str) -> list[CgroupMount]:
         return [CgroupMount("", self.directory(path), "cgroup2", "")]
+
+    def freeze(self, path: str, frozen: bool) -> None:
+        leaf = self.directory(path)
+        write_file(leaf / "cgroup.freeze", "1" if frozen else "0")
+        wait_for_state(lambda: self.is_frozen(path) == frozen, f"cgroup.freeze of {path}")
+
+    def is_frozen(self, path: str) -> bool:
+        return read_counter(self.directory(path) / "cgroup.events", "frozen") == 1
+
+    def oom_file(self, path: str) -> tuple[Path, str]:
+        return self.directory(path) / "memory.events", "oom_kill"

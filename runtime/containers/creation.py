@@ -1,0 +1,149 @@
+"""`create`: an image, run options and a sandbox plan become a container on disk.
+
+    row (name taken) -> image hold -> rootfs mounted -> volumes (copy-up, holds)
+    -> name files -> bundle (config.json) -> rootfs unmounted -> `create` event
+
+The rootfs is mounted only for what needs the image's files (copy-up into new
+volumes, the user's passwd entry); `start` mounts it again. If any step
+fails, what the earlier ones made is undone and the row is dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runtime.containers import bundle, rootfs, sandbox
+from runtime.containers.errors import ContainerError
+from runtime.containers.model import ContainerRequest, resolve_healthcheck
+from runtime.containers.names import new_id
+from runtime.containers.paths import ContainerPaths
+from runtime.containers.serialization import to_json
+from runtime.containers.spec import ContainerSpec, NamespaceMode
+from runtime.containers.timestamps import format_timestamp
+from runtime.linux.cgroups import CgroupV2, detect_driver
+from runtime.volumes.mounts import release_mounts, resolve_mounts
+
+if TYPE_CHECKING:
+    from runtime.containers.manager import Containers
+    from runtime.containers.model import Container
+
+HOLDER = "container"
+SHARED_KINDS = ("ipc", "pid", "uts")
+
+
+def shared_namespace_paths(manager: Containers, spec: ContainerSpec) -> dict[str, str]:
+    """`--ipc/--pid/--uts container:<x>`: x's namespaces by its current process."""
+    paths: dict[str, str] = {}
+    for kind in SHARED_KINDS:
+        mode: NamespaceMode = getattr(spec, kind)
+        if mode.mode != "container":
+            continue
+        other = manager.get(str(mode.value))
+        if other.state.status not in ("running", "paused") or not other.state.pid:
+            raise ContainerError(f"container {other.name} must be running to share its {kind}")
+        paths[kind] = f"/proc/{other.state.pid}/ns/{kind}"
+    return paths
+
+
+def bundle_spec(spec: ContainerSpec, plan: sandbox.SandboxPlan) -> ContainerSpec:
+    """The run options as the bundle sees them: the network namespace is always a path."""
+    network = NamespaceMode("host") if plan.mode == "host" else NamespaceMode("path", plan.pin)
+    return dataclasses.replace(spec, network=network, hostname=plan.hostname or None)
+
+
+def write_bundle(
+    manager: Containers,
+    container_id: str,
+    spec: ContainerSpec,
+    plan: sandbox.SandboxPlan,
+    merged: Path,
+    mounts: list[Any],
+    files: dict[str, Path],
+) -> None:
+    """Build and write the container's config.json."""
+    layout = manager.store.layout
+    inputs = bundle.BundleInputs(
+        container_id=container_id,
+        rootfs=merged,
+        cgroup_parent=layout.instance_name,
+        mounts=tuple(mounts),
+        files=files,
+        namespace_paths=shared_namespace_paths(manager, spec),
+        cgroup_v2=isinstance(detect_driver(), CgroupV2),
+    )
+    oci_spec = bundle.build_spec(bundle_spec(spec, plan), inputs)
+    bundle.write_bundle(ContainerPaths(layout, container_id).bundle, oci_spec)
+
+
+def create_container(manager: Containers, request: ContainerRequest) -> Container:
+    """Make a container from `request` (see the module's docstring)."""
+    from runtime.containers.paths import runtime_state_root
+    from runtime.containers.runtimes import open_runtime
+
+    layout = manager.store.layout
+    image = manager.images.get(request.image)
+    spec = request.spec
+    if not spec.image_config:
+        spec = dataclasses.replace(spec, image_config=image.runtime_config)
+    bundle.command_line(spec)  # "no command specified" before anything is made
+    health = resolve_healthcheck(request.healthcheck, spec.image_config)
+    runtime_name = request.runtime or manager.default_runtime
+    open_runtime(runtime_name, runtime_state_root(layout, runtime_name))
+    owner = manager.get(str(spec.network.value)) if spec.network.mode == "container" else None
+    container_id = new_id()
+    plan = sandbox.plan_sandbox(manager.networks, request, container_id, owner)
+    stored = dataclasses.replace(request, spec=dataclasses.replace(spec, image_config={}))
+    name = manager.registry.insert(
+        container_id=container_id,
+        name=spec.name or None,
+        image=request.image,
+        image_id=image.id,
+        created=format_timestamp(),
+        runtime=runtime_name,
+        request=to_json(stored),
+        labels=dict(spec.labels),
+    )
+    paths = ContainerPaths(layout, container_id)
+    dirs = paths.rootfs
+    try:
+        manager.images.hold(image.id, HOLDER, container_id)
+        merged = rootfs.mount_rootfs(dirs, manager.images.lower_dirs(image))
+        try:
+            named = dataclasses.replace(spec, name=name)
+            mounts, held = resolve_mounts(manager.volumes, container_id, named, merged)
+            sandbox.prepare_files(paths.files, request, plan)
+            owner_files = ContainerPaths(layout, plan.owner).files if plan.owner else None
+            files = sandbox.file_paths(paths.files, plan, owner_files)
+            write_bundle(manager, container_id, named, plan, merged, mounts, files)
+        finally:
+            rootfs.unmount_rootfs(dirs)
+        resolved = {
+            "sandbox": dataclasses.asdict(plan),
+            "hostname": plan.hostname,
+            "mounts": [m.to_dict() for m in mounts],
+            "volumes": held,
+            "health": dataclasses.asdict(health) if health else None,
+            "image_config": dict(spec.image_config),
+            "cgroup": f"/{layout.instance_name}/{container_id}",
+        }
+        manager.registry.update(container_id, {"resolved": json.dumps(resolved)}, [("create", {})])
+    except BaseException:
+        _undo(manager, container_id, paths)
+        raise
+    return manager.get(container_id)
+
+
+def _undo(manager: Containers, container_id: str, paths: ContainerPaths) -> None:
+    """Take back what a failed create made."""
+    try:
+        release_mounts(manager.volumes, container_id, remove_anonymous=True)
+        manager.images.release_holder(HOLDER, container_id)
+        rootfs.remove_rootfs(paths.rootfs)
+        shutil.rmtree(paths.directory, ignore_errors=True)
+    finally:
+        with manager.store.db.transaction() as conn:
+            conn.execute("DELETE FROM containers WHERE id = ?", (container_id,))

@@ -1,0 +1,100 @@
+"""Removing containers: `rm` (with `-f`, `-v`), `prune`, and `--rm` once the process ended.
+
+A removed container leaves nothing: no row, mount, veth, published port,
+netns pin (unless kept for a successor), cgroup, runtime state, directory,
+lock file, image or volume hold; anonymous volumes go with `-v`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from runtime.containers import rootfs, sandbox, state
+from runtime.containers.errors import ContainerNotFound, ContainerStateConflict
+from runtime.containers.lifecycle import clean_up, stop_container
+from runtime.containers.paths import ContainerPaths
+from runtime.volumes.mounts import release_mounts
+
+if TYPE_CHECKING:
+    from runtime.containers.manager import Containers
+
+HOLDER = "container"
+
+
+def remove_container(
+    manager: Containers, key: str, *, force: bool, volumes: bool, keep_sandbox: bool
+) -> None:
+    """Remove one container (see the module docstring)."""
+    row = manager.registry.row(key)
+    container_id = row["id"]
+    container = manager.registry.container(row)
+    if container.state.status in state.LIVE_STATUSES:
+        if not force:
+            if container.state.status == "paused":
+                raise ContainerStateConflict(
+                    f'cannot remove container "/{container.name}": container is paused: '
+                    "unpause the container before removing or force remove"
+                )
+            raise ContainerStateConflict(
+                f'cannot remove container "/{container.name}": container is running: '
+                "stop the container before removing or force remove"
+            )
+        stop_container(manager, container_id, 0, "SIGKILL", release_network=not keep_sandbox)
+    with manager.registry.lock(container_id):
+        found = manager.registry.find_row(container_id)
+        if found is None:
+            return
+        row = found
+        container = manager.registry.container(row)
+        manager.registry.update(container_id, {"status": "removing"})
+        plan = sandbox.SandboxPlan(**container.resolved["sandbox"])
+        if state.cleanup_needed(row) or rootfs.is_mounted(container.directory / "rootfs"):
+            # With keep_sandbox the successor adopts the live endpoints: nothing is released.
+            clean_up(manager, container_id, release_network=not keep_sandbox)
+        sandbox.forget(manager.networks, container_id, plan, keep_pin=keep_sandbox)
+        release_mounts(manager.volumes, container_id, remove_anonymous=volumes)
+        manager.images.release_holder(HOLDER, container_id)
+        paths = ContainerPaths(manager.store.layout, container_id)
+        rootfs.remove_rootfs(paths.rootfs)
+        shutil.rmtree(paths.directory, ignore_errors=True)
+        shutil.rmtree(paths.run_directory, ignore_errors=True)
+        manager.registry.delete(container_id, container.name, container.image)
+    manager.registry.forget_lock(container_id)
+
+
+def prune_containers(
+    manager: Containers, labels: Mapping[str, str | None] | None = None
+) -> list[str]:
+    """Remove every container that is not running; their ids."""
+    removed = []
+    for container in manager.list(all=True, labels=labels):
+        if container.state.status in ("created", "exited", "dead"):
+            try:
+                remove_container(
+                    manager, container.id, force=False, volumes=False, keep_sandbox=False
+                )
+            except (ContainerNotFound, ContainerStateConflict):
+                continue
+            removed.append(container.id)
+    return removed
+
+
+def finish_exit(manager: Containers, container_id: str) -> None:
+    """The monitor's exit command: clean up after the process, and `--rm`."""
+    row = manager.registry.find_row(container_id)
+    if row is None:
+        return
+    with manager.registry.lock(container_id):
+        row = manager.registry.find_row(container_id)
+        if row is None:
+            return
+        if state.cleanup_needed(row):
+            clean_up(manager, container_id)
+    container = manager.registry.container(row)
+    if container.request.auto_remove and container.state.status not in state.LIVE_STATUSES:
+        try:
+            remove_container(manager, container_id, force=False, volumes=True, keep_sandbox=False)
+        except ContainerNotFound:
+            pass
