@@ -108,16 +108,19 @@ def pull(engine: Engine, references: list[str], progress: Progress) -> None:
 
 
 def build(engine: Engine, project: Project, services: list[str], progress: Progress) -> None:
-    """Build the services' images through the compose-level builder."""
-    try:
-        from orchestrator.building import BuildOptions, build_services
-    except ImportError as exc:
-        raise OrchestratorError(
-            f"cannot build {', '.join(services)}: this pycompose has no image builder ({exc})"
-        ) from None
+    """Build the services' images through the compose-level builder (its output on stderr)."""
+    import sys
+
+    from orchestrator.building import BuildServicesOptions, build_services
+
     for name in services:
         progress.update("Service", name, "Building")
-    build_services(project, engine, services, BuildOptions())
+    try:
+        build_services(project, engine, services, BuildServicesOptions(output=sys.stderr))
+    except Exception:
+        for name in services:
+            progress.fail("Service", name, "Error")
+        raise
     for name in services:
         progress.update("Service", name, "Built", done=True)
 

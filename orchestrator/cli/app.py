@@ -33,6 +33,7 @@ GROUPS: list[tuple[str, str, str]] = [
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
 COMMAND_MODULES: list[str] = [
+    "orchestrator.cli.build",
     "orchestrator.cli.config",
     "orchestrator.cli.login",
     "orchestrator.cli.up",

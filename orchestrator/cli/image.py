@@ -1,4 +1,4 @@
-"""`pycompose image ...`: list, inspect, pull, push, tag, remove, load, save, import, bootstrap."""
+"""`pycompose image ...`: build, list, inspect, pull, push, tag, remove, load, save, import, bootstrap."""
 
 from __future__ import annotations
 
@@ -362,3 +362,80 @@ def report_removal(result: Any) -> None:
             typer.echo(f"deleted: {image_id}")
         typer.echo("")
     typer.echo(f"Total reclaimed space: {human_size(result.reclaimed)}")
+
+
+def parse_pairs(values: list[str] | None, what: str, *, from_environment: bool) -> dict[str, str]:
+    """`KEY=VALUE` options as a dict; a bare `KEY` takes the environment's value (build args)."""
+    import os
+
+    from runtime.build import BuildError
+
+    pairs: dict[str, str] = {}
+    for item in values or []:
+        key, has_value, value = item.partition("=")
+        if not key:
+            raise BuildError(f"invalid {what} {item!r}: expected KEY=VALUE")
+        if not has_value:
+            if not from_environment:
+                raise BuildError(f"invalid {what} {item!r}: expected KEY=VALUE")
+            if key not in os.environ:
+                continue
+            value = os.environ[key]
+        pairs[key] = value
+    return pairs
+
+
+BuildArgOption = Annotated[
+    list[str] | None,
+    typer.Option("--build-arg", help="Set a build-time variable (KEY=VALUE, or KEY from the env)."),
+]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not use the build cache.")]
+PullOption = Annotated[
+    bool, typer.Option("--pull", help="Always pull the base images, even when present.")
+]
+
+
+@app.command("build")
+def build(
+    ctx: typer.Context,
+    context: Annotated[str, typer.Argument(help="The build context directory.")],
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="Name the image NAME[:TAG]; repeatable.")
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option("--file", "-f", help="The Dockerfile (default: CONTEXT/Dockerfile)."),
+    ] = None,
+    build_arg: BuildArgOption = None,
+    target: Annotated[str, typer.Option("--target", help="The stage to build.")] = "",
+    no_cache: NoCacheOption = False,
+    pull: PullOption = False,
+    network: Annotated[
+        str, typer.Option("--network", help="Network of RUN steps: default, host or none.")
+    ] = "default",
+    label: Annotated[
+        list[str] | None, typer.Option("--label", help="Add a label KEY=VALUE; repeatable.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the image id.")] = False,
+) -> None:
+    """Build an image from a Dockerfile."""
+    from pathlib import Path
+
+    from runtime.build.executor import build_image
+    from runtime.build.progress import BuildProgress, PlainProgress, QuietProgress
+    from runtime.build.request import BuildRequest
+
+    request = BuildRequest(
+        context=Path(context),
+        dockerfile=Path(file) if file else None,
+        tags=tuple(tag or ()),
+        build_args=parse_pairs(build_arg, "build argument", from_environment=True),
+        target=target,
+        labels=parse_pairs(label, "label", from_environment=False),
+        network=network,
+        no_cache=no_cache,
+        pull=pull,
+    )
+    progress: BuildProgress = QuietProgress() if quiet else PlainProgress()
+    result = build_image(open_store(ctx), request, progress)
+    typer.echo(result.id)

@@ -1,6 +1,6 @@
 """`pycompose system df|prune`: disk usage and clean-up, one section per kind of object.
 
-Each kind (images here; containers, volumes and build cache as they come)
+Each kind (images and the build cache here; containers and volumes as they come)
 adds a row to `df` and a step to `prune` through the two lists below.
 """
 
@@ -42,9 +42,33 @@ def _images_prune(store: Store, all_unused: bool) -> int:
     return result.reclaimed
 
 
+def _build_cache_usage(store: Store) -> list[str]:
+    from runtime.build.cache import BuildCache
+
+    usage = BuildCache(store).usage()
+    share = f" ({usage.reclaimable * 100 // usage.size}%)" if usage.size else ""
+    return [
+        "Build Cache",
+        str(usage.entries),
+        "0",
+        human_size(usage.size),
+        human_size(usage.reclaimable) + share,
+    ]
+
+
+def _build_cache_prune(store: Store, all_unused: bool) -> int:
+    from runtime.build.cache import prune_build_cache
+
+    removed, freed = prune_build_cache(store)
+    if removed:
+        typer.echo(f"Deleted build cache objects: {removed}")
+    typer.echo(f"Total reclaimed space: {human_size(freed)}")
+    return freed
+
+
 # (row of `system df`) and (step of `system prune`), in display order.
-USAGE_ROWS: list[Callable[[Store], list[str]]] = [_images_usage]
-PRUNE_STEPS: list[Callable[[Store, bool], int]] = [_images_prune]
+USAGE_ROWS: list[Callable[[Store], list[str]]] = [_images_usage, _build_cache_usage]
+PRUNE_STEPS: list[Callable[[Store, bool], int]] = [_images_prune, _build_cache_prune]
 
 
 @app.command("df")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -22,7 +22,7 @@ from runtime.images.imagestore import Descriptor, Image, ImageStore, LayerRecord
 from runtime.images.manifests import OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, host, manifest_bytes
 from runtime.images.reference import Reference
 from runtime.layers.compression import CHUNK, gzip_writer, open_decompressed
-from runtime.layers.diff import HashingWriter, diff_upper
+from runtime.layers.diff import HashingWriter, LayerDiff, diff_upper
 from runtime.layers.snapshots import chain_ids
 from runtime.store import FileLock, Store
 
@@ -31,10 +31,11 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 @dataclass(frozen=True)
 class LayerBlob:
-    """A layer stored as a gzip blob, with its uncompressed digest."""
+    """A layer stored as a gzip blob, with its uncompressed digest (and file bytes, if known)."""
 
     blob: Descriptor
     diff_id: str
+    content_size: int = 0
 
 
 def now_rfc3339() -> str:
@@ -85,10 +86,14 @@ def layer_from_upper(
     `exclude` drops paths (init-layer files such as /etc/hosts); `exclude_contents`
     keeps a directory but none of what is in it (volume mount points).
     """
-    return store_layer(
+    diffs: list[LayerDiff] = []
+    layer = store_layer(
         store,
-        lambda sink: diff_upper(upper, sink, exclude=exclude, exclude_contents=exclude_contents),
+        lambda sink: diffs.append(
+            diff_upper(upper, sink, exclude=exclude, exclude_contents=exclude_contents)
+        ),
     )
+    return replace(layer, content_size=diffs[0].content_size)
 
 
 def create_image(
@@ -144,7 +149,7 @@ def create_image(
     config_bytes = json.dumps(document, separators=(",", ":")).encode()
     parent_layers = list(parent.layers) if parent else []
     records = parent_layers + [
-        LayerRecord(layer.diff_id, chains[len(parent_layers) + i], layer.blob)
+        LayerRecord(layer.diff_id, chains[len(parent_layers) + i], layer.blob, layer.content_size)
         for i, layer in enumerate(layers)
     ]
     with images_lock(store):

@@ -29,11 +29,12 @@ _SKIPPED_XATTR_PREFIXES = ("trusted.overlay.", "security.selinux")
 
 @dataclass(frozen=True)
 class LayerDiff:
-    """The tar written: its digest (the diff id), its size and how many entries it has."""
+    """The tar written: its digest (the diff id), its size, its entries and their file bytes."""
 
     diff_id: str
     size: int
     entries: int
+    content_size: int = 0
 
 
 class HashingWriter(io.RawIOBase):
@@ -76,7 +77,12 @@ def diff_upper(
     with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT, bufsize=CHUNK) as archive:
         writer.archive = archive
         writer.walk("", skipped, emptied)
-    return LayerDiff(diff_id=sink.digest, size=sink.size, entries=writer.entries)
+    return LayerDiff(
+        diff_id=sink.digest,
+        size=sink.size,
+        entries=writer.entries,
+        content_size=writer.content_size,
+    )
 
 
 def _normal(path: str) -> str:
@@ -89,6 +95,7 @@ class _DiffWriter:
         self.sink = sink
         self.archive: tarfile.TarFile | None = None
         self.entries = 0
+        self.content_size = 0
         self._links: dict[tuple[int, int], str] = {}
 
     def walk(self, relative: str, skipped: set[str], emptied: set[str]) -> None:
@@ -141,6 +148,7 @@ class _DiffWriter:
             self._links[(info.st_dev, info.st_ino)] = path
         if stat.S_ISREG(mode):
             entry.size = info.st_size
+            self.content_size += info.st_size
             with open(host, "rb") as content:
                 self._write(entry, content)
             return

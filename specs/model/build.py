@@ -26,6 +26,10 @@ class Build(SpecModel):
     """Network mode of the build's RUN steps (`default`, `host`, `none`)."""
     tags: list[str] = Field(default_factory=list)
     """More names for the built image."""
+    no_cache: bool = False
+    """Build without using the build cache."""
+    pull: bool = False
+    """Pull the base images even when they are present."""
 
     unsupported = frozenset(
         {
@@ -35,12 +39,10 @@ class Build(SpecModel):
             "entitlements",
             "extra_hosts",
             "isolation",
-            "no_cache",
             "no_cache_filter",
             "platforms",
             "privileged",
             "provenance",
-            "pull",
             "sbom",
             "secrets",
             "shm_size",
