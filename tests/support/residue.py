@@ -92,7 +92,8 @@ def residue(layout: Layout, *, check_links: bool = True) -> list[str]:
     for process in _processes(str(layout.root)):
         problems.append(f"process left: {process}")
     for directory in _entries(layout.run_containers):
-        problems.append(f"container runtime directory left: {directory}")
+        if Path(directory).is_dir():
+            problems.append(f"container runtime directory left: {directory}")
     return problems
 
 
