@@ -23,7 +23,7 @@ import sys
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -121,16 +121,41 @@ class ComposeCommand:
         return progress_for(sys.stderr, title=title)
 
 
+def _option_names(annotation: Any) -> set[str]:
+    return {
+        name
+        for meta in getattr(annotation, "__metadata__", ())
+        for name in getattr(meta, "param_decls", ()) or ()
+    }
+
+
+def _without_names(annotation: Any, taken: set[str]) -> Any:
+    """The project option `annotation` without the option names the verb uses itself
+    (`logs -f` is --follow, `run -p` is --publish: there only the long forms remain)."""
+    names = _option_names(annotation)
+    if not names & taken:
+        return annotation
+    info = annotation.__metadata__[0]
+    kept = [name for name in info.param_decls if name not in taken]
+    return Annotated[annotation.__origin__, typer.Option(*kept, help=info.help)]
+
+
 def project_command(function: Callable[..., Any]) -> Callable[..., Any]:
     """Make `function(command, ...)` a typer command with the project options added."""
     hints = typing.get_type_hints(function, include_extras=True)
     signature = inspect.signature(function)
     own = list(signature.parameters.values())[1:]
+    taken = set().union(*(_option_names(hints.get(p.name)) for p in own))
     parameters = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
         *(parameter.replace(annotation=hints.get(parameter.name)) for parameter in own),
         *(
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=_without_names(kind, taken),
+            )
             for name, kind in _PROJECT_PARAMETERS
         ),
     ]
