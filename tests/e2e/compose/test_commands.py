@@ -8,7 +8,7 @@ import time
 
 from tests.support.compose_apps import IDLE, ComposeApp
 
-APP = f"""
+APP = """
 services:
   web:
     image: busybox
