@@ -172,7 +172,8 @@ class Converger:
         if action.kind is ActionKind.KEEP:
             assert action.container_id is not None
             self._result.containers[key] = action.container_id
-            self.progress.update("Container", name, "Running", done=True)
+            status = "Completed" if action.reason.startswith("completed") else "Running"
+            self.progress.update("Container", name, status, done=True)
             return
         if self.options.start or action.kind is ActionKind.RESTART:
             self._wait_for_dependencies(action.service, name)

@@ -28,6 +28,8 @@ from orchestrator.desired import DesiredService, changed_keys, container_name
 from orchestrator.graph import ServiceGraph
 from orchestrator.observed import ObservedContainer, ObservedProject
 
+COMPLETED = "service_completed_successfully"
+
 REPLACEABLE_STATES = frozenset({"dead", "removing"})
 
 
@@ -112,8 +114,13 @@ class PlanOptions:
 
 @dataclass
 class _Draft:
-    """Container actions by replica, as they are being decided."""
+    """Container actions by replica, as they are being decided, and what decides them."""
 
+    project: str
+    configs: Mapping[str, Mapping[str, Any]]
+    options: PlanOptions
+    one_shots: frozenset[str] = frozenset()
+    """Services others wait on to complete: once done, they are not run again."""
     actions: dict[tuple[str, int], Action] = field(default_factory=dict)
     removals: list[Action] = field(default_factory=list)
 
@@ -151,16 +158,11 @@ def _recreate_reason(
 
 
 def _plan_replica(
-    wanted: DesiredService,
-    number: int,
-    candidates: list[ObservedContainer],
-    project: str,
-    configs: Mapping[str, Mapping[str, Any]],
-    options: PlanOptions,
-    draft: _Draft,
+    wanted: DesiredService, number: int, candidates: list[ObservedContainer], draft: _Draft
 ) -> None:
+    options = draft.options
     label = _label(wanted, number)
-    name = container_name(project, wanted.name, number, wanted.container_name)
+    name = container_name(draft.project, wanted.name, number, wanted.container_name)
     if not candidates:
         draft.actions[wanted.name, number] = Action(
             ActionKind.CREATE,
@@ -184,7 +186,10 @@ def _plan_replica(
                     container_id=other.id,
                 )
             )
-    reason = _recreate_reason(keeper, wanted, configs)
+    reason = _recreate_reason(keeper, wanted, draft.configs)
+    completed = (
+        keeper.state == "exited" and keeper.exit_code == 0 and wanted.name in draft.one_shots
+    )
     forced = options.force_recreate and (options.targets is None or wanted.name in options.targets)
     if keeper.state in REPLACEABLE_STATES:
         kind, why = ActionKind.RECREATE, f"container is {keeper.state}"
@@ -192,6 +197,8 @@ def _plan_replica(
         kind, why = ActionKind.RECREATE, "--force-recreate"
     elif reason is not None and not options.no_recreate:
         kind, why = ActionKind.RECREATE, reason
+    elif completed:
+        kind, why = ActionKind.KEEP, "completed successfully"
     elif not keeper.running:
         kind, why = ActionKind.START, f"container is {keeper.state}"
     else:
@@ -205,6 +212,18 @@ def _plan_replica(
         container_id=keeper.id,
         container_name=name if kind is ActionKind.RECREATE else keeper.name,
     )
+
+
+def _one_shots(graph: ServiceGraph, options: PlanOptions) -> frozenset[str]:
+    """Services some other service waits on to complete (migrations, seeds), except those
+    named on the command line: `up migrate` runs it again."""
+    found = {
+        service
+        for service in graph.services
+        for dependent in graph.dependents(service)
+        if graph.edge(service, dependent).condition == COMPLETED
+    }
+    return frozenset(found - (options.targets or frozenset()))
 
 
 def _follow_owners(graph: ServiceGraph, draft: _Draft, options: PlanOptions) -> None:
@@ -258,8 +277,7 @@ def plan_project(
     """
     options = options or PlanOptions()
     chosen = set(desired if services is None else services)
-    known = configs or {}
-    draft = _Draft()
+    draft = _Draft(observed.name, configs or {}, options, _one_shots(graph, options))
     # Services living in the namespaces of a chosen one are looked at too (their existing
     # containers only): they cannot stay behind when their owner is recreated.
     followers = {
@@ -288,7 +306,7 @@ def plan_project(
                         container_name=keeper.name,
                     )
                 continue
-            _plan_replica(wanted, number, candidates, observed.name, known, options, draft)
+            _plan_replica(wanted, number, candidates, draft)
         surplus = sorted(
             (c for c in existing if c.number > wanted.replicas or c.number < 1),
             key=lambda c: -c.number,

@@ -56,12 +56,12 @@ def cp(
     containers = command.engine().containers
     if from_service is not None:
         container = _container(command, from_service, index)
-        target = sys.stdout.buffer if to_path == "-" else Path(to_path)
+        target = sys.stdout.buffer if to_path == "-" else Path(to_path).absolute()
         containers.copy_from(container.id, from_path, target, follow_link=follow_link)
     else:
         assert to_service is not None
         container = _container(command, to_service, index)
-        origin = sys.stdin.buffer if from_path == "-" else Path(from_path)
+        origin = sys.stdin.buffer if from_path == "-" else Path(from_path).absolute()
         containers.copy_to(container.id, origin, to_path)
 
 

@@ -205,3 +205,28 @@ def test_container_name_limits_replicas(tmp_path: Path) -> None:
     assert plan(project, []).actions[0].container_name == "the-db"
     with pytest.raises(OrchestratorError, match="container_name"):
         plan(project, [], scale={"db": 2})
+
+
+def test_a_completed_one_shot_is_not_run_again_unless_named(tmp_path: Path) -> None:
+    project = load_text(
+        tmp_path,
+        """
+        services:
+          migrate: {image: busybox}
+          app:
+            image: busybox
+            depends_on: {migrate: {condition: service_completed_successfully}}
+        """,
+    )
+    done = running(project, "migrate", state="exited", exit_code=0)
+    observed = [done, running(project, "app")]
+    assert plan(project, observed).lines() == [
+        "migrate: keep (completed successfully)",
+        "app: keep (up to date)",
+    ]
+    named = plan(project, observed, services=["migrate"], targets=frozenset({"migrate"}))
+    assert named.lines() == ["migrate: start (container is exited)"]
+    failed = running(project, "migrate", state="exited", exit_code=1)
+    assert plan(project, [failed], services=["migrate"]).lines() == [
+        "migrate: start (container is exited)"
+    ]

@@ -1,0 +1,117 @@
+"""Crash safety: `up` of a 10-service app killed with SIGKILL at a random moment; the next `up`
+converges (everything running, healthy where it has a healthcheck) and `down -v` leaves nothing.
+
+A handful of trials run in the normal suite; `-m slow` runs thirty.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from tests.support.compose_apps import IDLE, ComposeApp
+from tests.support.residue import assert_no_residue
+
+HEALTHY = """
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+      start_interval: 1s"""
+APP = f"""
+services:
+  db:
+    image: busybox
+    command: {IDLE}{HEALTHY}
+    volumes: [data:/data]
+  cache:
+    image: busybox
+    command: {IDLE}
+  migrate:
+    image: busybox
+    command: ["sh", "-c", "echo migrated > /data/done"]
+    volumes: [data:/data]
+    depends_on:
+      db: {{condition: service_healthy}}
+  api:
+    image: busybox
+    command: {IDLE}{HEALTHY}
+    depends_on:
+      migrate: {{condition: service_completed_successfully}}
+      cache: {{condition: service_started}}
+  worker:
+    image: busybox
+    command: {IDLE}
+    depends_on: [api]
+    deploy: {{replicas: 2}}
+  web:
+    image: busybox
+    command: {IDLE}
+    ports: ["8080:80"]
+    depends_on:
+      api: {{condition: service_healthy}}
+  sidecar:
+    image: busybox
+    command: {IDLE}
+    network_mode: "service:web"
+  metrics:
+    image: busybox
+    command: {IDLE}
+    networks: [back]
+  proxy:
+    image: busybox
+    command: {IDLE}
+    networks: [default, back]
+    depends_on: [web]
+volumes:
+  data: {{}}
+networks:
+  back: {{}}
+"""
+EXPECTED = {
+    "db-1": "running",
+    "cache-1": "running",
+    "migrate-1": "exited",
+    "api-1": "running",
+    "worker-1": "running",
+    "worker-2": "running",
+    "web-1": "running",
+    "sidecar-1": "running",
+    "metrics-1": "running",
+    "proxy-1": "running",
+}
+
+
+def crash_trials(app: ComposeApp, trials: int, seed: int) -> None:
+    app.write(APP)
+    chance = random.Random(seed)
+    for trial in range(trials):
+        interrupted = app.popen("up", "-d")
+        time.sleep(chance.uniform(0.05, 4.0))
+        interrupted.kill()
+        interrupted.wait(30)
+        if interrupted.stdout is not None:
+            interrupted.stdout.close()
+        if interrupted.stderr is not None:
+            interrupted.stderr.close()
+        app.run("up", "-d", "--wait", "--wait-timeout", "120")
+        states = app.states()
+        assert states == EXPECTED, f"trial {trial}: {states}"
+        assert app.container("migrate").state.exit_code == 0
+        for service in ("db", "api"):
+            health = app.container(service).state.health
+            assert health is not None and health.status == "healthy", f"trial {trial}: {service}"
+        assert "Nothing to do" in app.run("up", "-d").stderr
+        app.run("down", "-v", "-t", "2")
+        assert app.engine().containers.list(all=True) == []
+        assert_no_residue(app.layout)
+
+
+def test_killed_up_is_finished_by_the_next_one(app: ComposeApp) -> None:
+    crash_trials(app, trials=3, seed=8)
+
+
+@pytest.mark.slow
+def test_thirty_killed_ups(app: ComposeApp) -> None:
+    crash_trials(app, trials=30, seed=30)
