@@ -40,11 +40,12 @@ def _wanted(container: Container) -> bool:
 
     state = container.state
     # Recorded as running, but its monitor and process are gone: the machine went down
-    # under it (a container that exited on its own has its real exit recorded).
+    # under it. A container that stopped before has its real exit recorded; with
+    # `unless-stopped` (restarted by its monitor whatever its exit) that means by hand.
     was_running = state.status == "exited" and state.error == EXIT_UNKNOWN
     return should_restore(
         container.request.restart.name,
-        stopped_by_user=bool(getattr(state, "stop_requested", False)),
+        stopped_by_user=state.status in ("exited", "created") and not was_running,
         was_running=was_running,
     )
 
