@@ -17,7 +17,7 @@ from types import FrameType
 from typing import IO, TYPE_CHECKING
 
 from orchestrator import labels as L
-from orchestrator.logstream import LogFormat, LogStream, containers_of, print_lines
+from orchestrator.logstream import LogFormat, LogStream, containers_of, prefix_of, print_lines
 
 if TYPE_CHECKING:
     from runtime.containers.model import Container
@@ -81,6 +81,7 @@ def run_attached(
     )
     watched = containers_of(engine, project, services, all=True)
     watched = [c for c in watched if c.labels.get(L.ONEOFF) != "True"]
+    form.width = max((len(prefix_of(c)[0]) for c in watched), default=0)
     chosen_services = {c.labels.get(L.SERVICE) for c in watched}
 
     def wanted(container: Container) -> bool:
