@@ -36,7 +36,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Long trials run only when asked for by marker (`pytest -m slow`).
+    run_slow = "slow" in (config.getoption("markexpr") or "")
     for item in items:
+        if item.get_closest_marker("slow") is not None and not run_slow:
+            item.add_marker(pytest.mark.skip(reason="slow: run with -m slow"))
         suite = _suite(item)
         if suite in ("unit", "integration", "e2e"):
             item.add_marker(getattr(pytest.mark, suite))
