@@ -88,14 +88,18 @@ def crash_trials(app: ComposeApp, trials: int, seed: int) -> None:
     chance = random.Random(seed)
     for trial in range(trials):
         interrupted = app.popen("up", "-d")
-        time.sleep(chance.uniform(0.05, 4.0))
+        delay = chance.uniform(0.05, 4.0)
+        time.sleep(delay)
         interrupted.kill()
         interrupted.wait(30)
         if interrupted.stdout is not None:
             interrupted.stdout.close()
         if interrupted.stderr is not None:
             interrupted.stderr.close()
-        app.run("up", "-d", "--wait", "--wait-timeout", "120")
+        try:
+            app.run("up", "-d", "--wait", "--wait-timeout", "120")
+        except AssertionError as exc:
+            raise AssertionError(f"trial {trial}, killed after {delay:.2f} s: {exc}") from None
         states = app.states()
         assert states == EXPECTED, f"trial {trial}: {states}"
         assert app.container("migrate").state.exit_code == 0
