@@ -99,6 +99,10 @@ class Converger:
         if self.options.wait_timeout is not None:
             self._deadline = time.monotonic() + self.options.wait_timeout
         self._result = ConvergeResult()
+        if not resources and not plan.changes:
+            for action in plan.actions:
+                self._keep(action)
+            return self._result
         self._make_resources(resources)
         removals = [a for a in plan.actions if a.kind is ActionKind.REMOVE]
         self._remove_all(removals)
@@ -170,16 +174,20 @@ class Converger:
         key = (action.service, action.number)
         name = action.container_name or action.target
         if action.kind is ActionKind.KEEP:
-            assert action.container_id is not None
-            self._result.containers[key] = action.container_id
-            status = "Completed" if action.reason.startswith("completed") else "Running"
-            self.progress.update("Container", name, status, done=True)
+            self._keep(action)
             return
         if self.options.start or action.kind is ActionKind.RESTART:
             self._wait_for_dependencies(action.service, name)
         with self.slots:
             container_id = self._carry_out(action, name)
         self._result.containers[key] = container_id
+
+    def _keep(self, action: Action) -> None:
+        assert action.service is not None and action.number is not None
+        assert action.container_id is not None
+        self._result.containers[action.service, action.number] = action.container_id
+        status = "Completed" if action.reason.startswith("completed") else "Running"
+        self.progress.update("Container", action.container_name or action.target, status, done=True)
 
     def _carry_out(self, action: Action, name: str) -> str:
         containers = self.engine.containers

@@ -13,13 +13,17 @@ recreation of it).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from orchestrator.errors import OrchestratorError
 from specs.model import Project, Service
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 SERVICE_PREFIX = "service:"
 NAMESPACE_KEYS = ("network_mode", "ipc", "pid", "uts")
@@ -71,7 +75,13 @@ def _dependencies(service: Service) -> dict[str, Dependency]:
 
 class ServiceGraph:
     """The services of a project and what each needs; raises DependencyCycle when built
-    on a project whose services depend on each other in a circle."""
+    on a project whose services depend on each other in a circle.
+
+    Direct questions (order, an edge, a service's dependencies) are answered from two
+    plain mappings; the networkx graph, whose import alone costs about 0.1 s, is made
+    on first use by the algorithms that need it (closures, waves, replicas, cycles), so
+    a no-change `up` does not pay for it.
+    """
 
     def __init__(self, project: Project):
         dependencies: dict[str, dict[str, Dependency]] = {}
@@ -86,7 +96,7 @@ class ServiceGraph:
                         )
                     continue
                 dependencies[name][dependency] = edge
-        self.graph = _graph_of(dependencies)
+        self._set(dependencies)
 
     @classmethod
     def from_dependencies(
@@ -96,7 +106,7 @@ class ServiceGraph:
         are not services themselves are left out (the graph of what exists, read back from
         containers' labels, for commands that work without the file)."""
         made = cls.__new__(cls)
-        made.graph = _graph_of(
+        made._set(
             {
                 name: {key: edge for key, edge in needs.items() if key in dependencies}
                 for name, needs in dependencies.items()
@@ -104,26 +114,71 @@ class ServiceGraph:
         )
         return made
 
+    def _set(self, dependencies: Mapping[str, Mapping[str, Dependency]]) -> None:
+        self.needs: dict[str, dict[str, Dependency]] = {
+            name: dict(needs) for name, needs in dependencies.items()
+        }
+        self.needed_by: dict[str, list[str]] = {name: [] for name in self.needs}
+        for name, needs in self.needs.items():
+            for dependency in needs:
+                self.needed_by[dependency].append(name)
+        self._order = self._start_order()
+
+    def _start_order(self) -> list[str]:
+        """Kahn's order, the smallest name first among the ready; a cycle is reported
+        through networkx, which names it."""
+        waiting = {name: len(needs) for name, needs in self.needs.items()}
+        ready = [name for name, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            name = heapq.heappop(ready)
+            order.append(name)
+            for dependent in self.needed_by[name]:
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    heapq.heappush(ready, dependent)
+        if len(order) < len(self.needs):
+            _refuse_cycles(self.graph)
+        return order
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The networkx graph: an edge from each dependency to its dependent, with the
+        Dependency as its `dependency` attribute."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.needs)
+        for name, needs in self.needs.items():
+            for dependency, edge in needs.items():
+                graph.add_edge(dependency, name, dependency=edge)
+        return graph
+
     @property
     def services(self) -> list[str]:
         """Every service, in a start order (dependencies first, then by name)."""
-        return list(nx.lexicographical_topological_sort(self.graph))
+        return list(self._order)
+
+    def __contains__(self, service: object) -> bool:
+        return service in self.needs
 
     def edge(self, dependency: str, dependent: str) -> Dependency:
         """How `dependent` depends on `dependency`."""
-        found: Dependency = self.graph.edges[dependency, dependent]["dependency"]
-        return found
+        return self.needs[dependent][dependency]
 
     def dependencies(self, service: str) -> dict[str, Dependency]:
         """The direct dependencies of `service`."""
-        return {name: self.edge(name, service) for name in sorted(self.graph.predecessors(service))}
+        return dict(sorted(self.needs[service].items()))
 
     def dependents(self, service: str) -> list[str]:
         """The services that directly need `service`."""
-        return sorted(self.graph.successors(service))
+        return sorted(self.needed_by[service])
 
     def with_dependencies(self, services: Iterable[str]) -> set[str]:
         """The services and everything they need, transitively (`up web`)."""
+        import networkx as nx
+
         chosen = set(services)
         for name in list(chosen):
             chosen |= nx.ancestors(self.graph, name)
@@ -131,6 +186,8 @@ class ServiceGraph:
 
     def with_dependents(self, services: Iterable[str]) -> set[str]:
         """The services and everything that needs them, transitively (`stop db`)."""
+        import networkx as nx
+
         chosen = set(services)
         for name in list(chosen):
             chosen |= nx.descendants(self.graph, name)
@@ -143,7 +200,7 @@ class ServiceGraph:
         pending = [service]
         while pending:
             current = pending.pop()
-            for dependent in self.graph.successors(current):
+            for dependent in self.needed_by[current]:
                 if self.edge(current, dependent).namespaces and dependent not in found:
                     found.add(dependent)
                     pending.append(dependent)
@@ -153,13 +210,15 @@ class ServiceGraph:
         """Services declaring `restart: true` on `service` (restarted when it is recreated)."""
         return {
             dependent
-            for dependent in self.graph.successors(service)
+            for dependent in self.needed_by[service]
             if self.edge(service, dependent).restart
         }
 
     def waves(self, services: Iterable[str] | None = None) -> list[list[str]]:
         """Topological generations of `services` (all by default): each wave needs only
         services of earlier waves, so the services of one wave can start side by side."""
+        import networkx as nx
+
         graph = self.graph if services is None else self.graph.subgraph(services)
         return [sorted(wave) for wave in nx.topological_generations(graph)]
 
@@ -167,30 +226,25 @@ class ServiceGraph:
         """Waves to stop in: dependents before what they depend on."""
         return list(reversed(self.waves(services)))
 
-    def replicas(self, scale: dict[str, int]) -> nx.DiGraph:
+    def replicas(self, scale: Mapping[str, int]) -> nx.DiGraph:
         """The graph of containers: a node `(service, number)` per replica, and an edge
         from every replica of a dependency to every replica of its dependents."""
-        expanded: nx.DiGraph = nx.DiGraph()
-        for service in self.graph:
+        import networkx as nx
+
+        expanded = nx.DiGraph()
+        for service in self.needs:
             expanded.add_nodes_from((service, n) for n in range(1, scale.get(service, 1) + 1))
-        for dependency, dependent in self.graph.edges:
-            for first in range(1, scale.get(dependency, 1) + 1):
-                for second in range(1, scale.get(dependent, 1) + 1):
-                    expanded.add_edge((dependency, first), (dependent, second))
+        for name, needs in self.needs.items():
+            for dependency in needs:
+                for first in range(1, scale.get(dependency, 1) + 1):
+                    for second in range(1, scale.get(name, 1) + 1):
+                        expanded.add_edge((dependency, first), (name, second))
         return expanded
 
 
-def _graph_of(dependencies: Mapping[str, Mapping[str, Dependency]]) -> nx.DiGraph:
-    graph: nx.DiGraph = nx.DiGraph()
-    graph.add_nodes_from(dependencies)
-    for name, needs in dependencies.items():
-        for dependency, edge in needs.items():
-            graph.add_edge(dependency, name, dependency=edge)
-    _refuse_cycles(graph)
-    return graph
-
-
 def _refuse_cycles(graph: nx.DiGraph) -> None:
+    import networkx as nx
+
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:

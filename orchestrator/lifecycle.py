@@ -127,7 +127,7 @@ def start(engine: Engine, containers: Sequence[Container], progress: Progress) -
 
     def work(container: Container) -> None:
         identity = L.identity_of(container.labels)
-        if identity is not None and identity.service in graph.graph:
+        if identity is not None and identity.service in graph:
             for dependency, edge in graph.dependencies(identity.service).items():
                 for needed in by_service.get(dependency, []):
                     wait_for_condition(

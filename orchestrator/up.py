@@ -77,7 +77,7 @@ def select_services(graph: ServiceGraph, names: tuple[str, ...], no_deps: bool) 
     everything they need; in start order."""
     if not names:
         return graph.services
-    unknown = [name for name in names if name not in graph.graph]
+    unknown = [name for name in names if name not in graph]
     if unknown:
         raise OrchestratorError(f"no such service: {unknown[0]}")
     chosen = set(names) if no_deps else graph.with_dependencies(names)
