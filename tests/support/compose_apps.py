@@ -127,6 +127,11 @@ class ComposeApp:
         from tests.support.bundles import remove_cgroup_parent
 
         self.run("down", "-v", "--remove-orphans", "-t", "2", check=False)
+        # Builds attach to the engine's default network, which outlives projects (as
+        # Docker's does); it is the engine's, not the app's, so it goes here.
+        networks = self.engine().networks
+        if networks.exists("bridge"):
+            networks.remove("bridge")
         try:
             assert_no_residue(self.layout)
         finally:
