@@ -63,4 +63,6 @@ class Engine:
     def containers(self) -> Containers:
         from runtime.containers.manager import Containers
 
-        return Containers(self.store, self.images, self.volumes, self.networks, self.runtime)
+        return Containers(
+            self.store, self.images, self.volumes, lambda: self.networks, self.runtime
+        )

@@ -30,12 +30,14 @@ GROUPS: list[tuple[str, str, str]] = [
     ("orchestrator.cli.network", "network", "Manage networks."),
     ("orchestrator.cli.volume", "volume", "Manage volumes."),
     ("orchestrator.cli.system", "system", "Disk usage, clean-up, and restoring after a reboot."),
+    ("orchestrator.cli.kubernetes", "kube", "Run the project on a Kubernetes cluster."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
 COMMAND_MODULES: list[str] = [
     "orchestrator.cli.build",
     "orchestrator.cli.config",
     "orchestrator.cli.login",
+    "orchestrator.cli.convert",
     "orchestrator.cli.up",
     "orchestrator.cli.down",
     "orchestrator.cli.inspection",

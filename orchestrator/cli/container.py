@@ -144,6 +144,7 @@ def run_or_create(
     """Create a container (`create`), and start it (`run`)."""
     from orchestrator.cli.container_options import RunOptions, build_request
     from runtime.containers.errors import ContainerStartError
+    from runtime.errors import EngineError
 
     running = ctx.info_name == "run"
     if interactive and tty and not os.isatty(0):
@@ -179,10 +180,12 @@ def run_or_create(
         return
     try:
         containers.start(container.id, attach=not detach)
-    except ContainerStartError as exc:
-        typer.echo(f"pycompose: {exc}", err=True)
+    except EngineError as exc:
         if rm:
             containers.remove(container.id, force=True, volumes=True)
+        if not isinstance(exc, ContainerStartError):
+            raise
+        typer.echo(f"pycompose: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     if detach:
         typer.echo(container.id)

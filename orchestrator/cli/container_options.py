@@ -31,7 +31,7 @@ from runtime.containers.spec import (
     Ulimit,
 )
 from runtime.containers.timestamps import parse_duration
-from runtime.network import parse_port_spec
+from runtime.network.ports import parse_port_spec
 
 parse_memory = parse_size
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from orchestrator.cli.formatting import human_age, print_table
+from orchestrator.cli.formatting import print_table
 
 if TYPE_CHECKING:
     from runtime.containers.model import Container
@@ -43,6 +44,13 @@ def _ports_text(ports: list[PublishedPort]) -> str:
     return ", ".join(p.describe() for p in ports)
 
 
+def _ago(timestamp: str) -> str:
+    from runtime.containers.timestamps import parse_timestamp, since_text
+
+    moment = parse_timestamp(timestamp)
+    return f"{since_text(time.time() - moment)} ago" if moment else ""
+
+
 def ps_fields(container: Container, ports: list[PublishedPort], truncate: bool) -> dict[str, Any]:
     """The fields `docker ps --format` knows, for one container."""
     return {
@@ -50,7 +58,7 @@ def ps_fields(container: Container, ports: list[PublishedPort], truncate: bool) 
         "Image": container.image,
         "Command": _command_text(container, truncate),
         "CreatedAt": container.created,
-        "RunningFor": human_age(container.created),
+        "RunningFor": _ago(container.created),
         "Ports": _ports_text(ports),
         "Status": container.status_text(),
         "State": container.state.status,
@@ -136,7 +144,7 @@ def ps(
         for container in listing:
             typer.echo(container.id if no_trunc else container.short_id)
         return
-    ports = engine.networks.published_ports()
+    ports = engine.containers.published_ports()
     rows = [
         ps_fields(c, [p for p in ports if p.container_id == c.id], not no_trunc) for c in listing
     ]

@@ -36,12 +36,15 @@ PROXIED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.
 
 def _connect(manager: Containers, key: str) -> tuple[str, socket.socket]:
     container = manager.get(key)
-    if container.state.status not in ("running", "paused", "restarting"):
-        raise ContainerStateConflict("You cannot attach to a stopped container, start it first")
     path = ContainerPaths(manager.store.layout, container.id).attach_socket
     try:
+        # A monitor waiting for its first client (`run` without -d) still says "created".
         return container.id, protocol.connect(str(path))
     except OSError:
+        if container.state.status not in ("running", "paused", "restarting"):
+            raise ContainerStateConflict(
+                "You cannot attach to a stopped container, start it first"
+            ) from None
         raise ContainerError(
             f"cannot attach to container {container.name}: its monitor is not running"
         ) from None

@@ -42,7 +42,7 @@ CHUNK = 1024 * 1024
 @contextmanager
 def _root_of(manager: Containers, container: Container, path: str) -> Iterator[tuple[int, str]]:
     """A descriptor of the tree holding `path`, and the path within that tree."""
-    path = posixpath.normpath("/" + path)
+    path = posixpath.normpath("/" + path.lstrip("/"))
     if container.state.status in ("running", "paused") and container.state.pid:
         fd = os.open(f"/proc/{container.state.pid}/root", os.O_PATH | os.O_DIRECTORY)
         try:

@@ -165,7 +165,7 @@ def rename_container(manager: Containers, key: str, new_name: str) -> Container:
     """Give a container another name (its endpoints answer to it from the next start)."""
     container = manager.get(key)
     name = check_name(new_name)
-    with manager.store.lock("container-names"):
+    with manager.store.lock("containers"):
         clash = manager.find(name)
         if clash is not None and clash.id != container.id:
             raise ContainerError(f'Conflict. The container name "/{name}" is already in use')

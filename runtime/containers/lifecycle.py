@@ -20,7 +20,6 @@ import signal as signals
 import sys
 from typing import TYPE_CHECKING, Any
 
-from runtime.build.signals import SignalError, parse_signal
 from runtime.containers import rootfs, sandbox, state
 from runtime.containers.errors import ContainerError, ContainerStartError, ContainerStateConflict
 from runtime.containers.launcher import spawn_monitor, write_config
@@ -39,13 +38,18 @@ MONITOR_EXIT_TIMEOUT = 30.0
 
 
 def signal_number(value: str | int) -> int:
-    """`KILL`, `SIGKILL`, `9` or 9 as a number; ContainerError if it is none."""
-    if isinstance(value, int):
-        return value
+    """`KILL`, `SIGKILL`, `sigkill`, `9` or 9 as a number; ContainerError if it is none."""
+    if isinstance(value, int) or value.isdigit():
+        number = int(value)
+        if 0 < number < signals.SIGRTMAX + 1:
+            return number
+        raise ContainerError(f"invalid signal: {value}")
+    name = value.upper()
+    name = name if name.startswith("SIG") else "SIG" + name
     try:
-        return parse_signal(value)
-    except SignalError as exc:
-        raise ContainerError(str(exc)) from None
+        return int(signals.Signals[name])
+    except KeyError:
+        raise ContainerError(f"invalid signal: {value}") from None
 
 
 def wait_gone(pid: int, start: int, timeout: float) -> bool:
@@ -112,6 +116,7 @@ def monitor_config(manager: Containers, container: Container, attach: bool) -> d
         "health": health,
         "health_argv": HealthcheckPlan(**health).argv if health else [],
         "oom_file": str(oom_file),
+        "cgroup": container.resolved["cgroup"],
         "attach_wait": attach,
         "exit_command": [
             sys.executable,
@@ -157,6 +162,11 @@ def start_container(manager: Containers, key: str, attach: bool) -> Container:
             clean_up(manager, container_id)
         paths = ContainerPaths(manager.store.layout, container_id)
         plan = _plan(container)
+        if plan.mode == "container":
+            owner = manager.find(plan.owner)
+            if owner is None or owner.state.status not in ("running", "paused"):
+                name = owner.name if owner else plan.owner[:12]
+                raise ContainerError(f"cannot join network of a non running container: {name}")
         try:
             manager.registry.update(
                 container_id, {"cleanup_pending": 1, "stop_requested": 0, "error": ""}
@@ -208,7 +218,7 @@ def clean_up(manager: Containers, container_id: str, release_network: bool = Tru
         sandbox.release(manager.networks, container_id, _plan(container))
     layout = manager.store.layout
     open_runtime(container.runtime, runtime_state_root(layout, container.runtime)).delete(
-        container_id
+        container_id, container.resolved.get("cgroup")
     )
     rootfs.unmount_rootfs(paths.rootfs)
     manager.registry.update(container_id, {"cleanup_pending": 0})

@@ -49,15 +49,22 @@ class Containers:
         store: Store,
         images: ImageStore,
         volumes: VolumeStore,
-        networks: Networks,
+        networks: Networks | Callable[[], Networks],
         runtime: str = "pycompose",
     ):
         self.store = store
         self.images = images
         self.volumes = volumes
-        self.networks = networks
+        self._networks = networks
         self.default_runtime = runtime
         self.registry = Registry(store)
+
+    @property
+    def networks(self) -> Networks:
+        """The network layer (made on first use: listing containers needs no netlink)."""
+        if callable(self._networks):
+            self._networks = self._networks()
+        return self._networks
 
     # -- lookup ----------------------------------------------------------------------------
 
@@ -257,7 +264,13 @@ class Containers:
 
     def port(self, key: str) -> builtins.list[PublishedPort]:
         """The container's published ports."""
-        return self.networks.published_ports(self.get(key).id)
+        return self.published_ports(self.get(key).id)
+
+    def published_ports(self, container_id: str | None = None) -> builtins.list[PublishedPort]:
+        """Published ports of one container or of all, read from the store alone."""
+        from runtime.network.records import NetworkRecords
+
+        return NetworkRecords(self.store.db).published_ports(container_id)
 
     def copy_from(
         self, key: str, path: str, destination: Path | IO[bytes], *, follow_link: bool = False

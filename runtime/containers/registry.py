@@ -126,7 +126,7 @@ class Registry:
         labels: Mapping[str, str],
     ) -> str:
         """Add a container row, taking `name` (or a generated one); returns the name."""
-        with self.store.lock("container-names"), self.db.transaction() as conn:
+        with self.store.lock("containers"), self.db.transaction() as conn:
             if name is None:
                 taken = {r["name"] for r in conn.execute("SELECT name FROM containers")}
                 name = generated_name(taken)

@@ -26,7 +26,7 @@ from pathlib import Path
 from runtime.errors import EngineError
 from runtime.linux import terminal
 from runtime.oci.backends import CommandRuntime
-from runtime.oci.runtime import EmbeddedRuntime, ExitStatus, exit_status, wait_pid
+from runtime.oci.runtime import EmbeddedRuntime, ExitStatus, wait_pid
 from runtime.oci.spec import Process
 from runtime.oci.state import ContainerStateError
 
@@ -34,26 +34,21 @@ from runtime.oci.state import ContainerStateError
 class ExecHandle:
     """A process started in a container: its pid and how to wait for it."""
 
-    def __init__(self, pid: int, popen: subprocess.Popen[bytes] | None = None):
+    def __init__(
+        self, pid: int, popen: subprocess.Popen[bytes] | None = None, cleanup: Path | None = None
+    ):
         self.pid = pid
         self._popen = popen
+        self._cleanup = cleanup
 
     def wait(self) -> ExitStatus:
         """Wait for the process to end (the caller is its parent or subreaper)."""
-        if self._popen is not None:
-            code = self._popen.wait()
-            return ExitStatus(128 - code if code < 0 else code, -code if code < 0 else None)
-        return wait_pid(self.pid)
-
-    def poll(self) -> ExitStatus | None:
-        """The exit status if the process has ended, else None."""
-        if self._popen is not None:
-            code = self._popen.poll()
-            if code is None:
-                return None
-            return ExitStatus(128 - code if code < 0 else code, -code if code < 0 else None)
-        waited, status = os.waitpid(self.pid, os.WNOHANG)
-        return exit_status(status) if waited == self.pid else None
+        if self._popen is None:
+            return wait_pid(self.pid)
+        code = self._popen.wait()
+        if self._cleanup is not None:
+            self._cleanup.unlink(missing_ok=True)
+        return ExitStatus(128 - code if code < 0 else code, -code if code < 0 else None)
 
 
 class EmbeddedAdapter:
@@ -75,7 +70,7 @@ class EmbeddedAdapter:
     def exists(self, container_id: str) -> bool:
         return (self.runtime.states.path(container_id) / "state.json").exists()
 
-    def delete(self, container_id: str) -> None:
+    def delete(self, container_id: str, cgroup: str | None = None) -> None:
         if self.exists(container_id):
             self.runtime.delete(container_id, force=True)
 
@@ -94,7 +89,10 @@ class CommandAdapter:
     """crun or runc through their command line."""
 
     def __init__(self, program: str, state_root: Path):
-        self.runtime = CommandRuntime(program, state_root)
+        hybrid = os.path.basename(program) == "crun" and _hybrid_cgroups()
+        self.runtime = (
+            _HybridCrun(program, state_root) if hybrid else CommandRuntime(program, state_root)
+        )
         self.name = self.runtime.name
         self.state_root = state_root
 
@@ -112,13 +110,17 @@ class CommandAdapter:
     def exists(self, container_id: str) -> bool:
         return (self.state_root / container_id).exists()
 
-    def delete(self, container_id: str) -> None:
+    def delete(self, container_id: str, cgroup: str | None = None) -> None:
         if self.exists(container_id):
             try:
                 self.runtime.delete(container_id, force=True)
             except EngineError:
                 if self.exists(container_id):
                     raise
+        if cgroup:
+            if isinstance(self.runtime, _HybridCrun):
+                self.runtime.remove_hidden_cgroups(cgroup)
+            prune_parent_cgroups(cgroup)
 
     def exec(
         self,
@@ -130,18 +132,15 @@ class CommandAdapter:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(process.to_dict(), handle)
         argv = self.runtime._argv("exec", "--process", handle.name)
-        try:
-            if console is None:
-                argv.append(container_id)
-                popen = subprocess.Popen(argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
-                return ExecHandle(popen.pid, popen)
+        if console is None:
+            argv.append(container_id)
+            popen = subprocess.Popen(argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
+        else:
             with _ConsoleRelay(console) as path:
                 argv += ["--console-socket", path, container_id]
                 popen = subprocess.Popen(argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2])
-                return ExecHandle(popen.pid, popen)
-        finally:
-            # crun reads the file before it forks the process; the relay waited for that.
-            Path(handle.name).unlink(missing_ok=True)
+        # The runtime reads the process file at some point before the process ends.
+        return ExecHandle(popen.pid, popen, cleanup=Path(handle.name))
 
 
 class _ConsoleRelay:
@@ -170,6 +169,54 @@ class _ConsoleRelay:
         finally:
             self.server.close()
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+UNIFIED = "/sys/fs/cgroup/unified"
+
+
+def _hybrid_cgroups() -> bool:
+    """v1 hierarchies beside a cgroup2 mount with controllers, which crun 1.x refuses."""
+    try:
+        with open(f"{UNIFIED}/cgroup.controllers") as handle:
+            return bool(handle.read().split()) and os.path.ismount(UNIFIED)
+    except OSError:
+        return False
+
+
+class _HybridCrun(CommandRuntime):
+    """crun run from a mount namespace of its own where the hybrid cgroup2 mount is hidden.
+
+    There crun sees the plain directory under the mount point and creates its
+    cgroup path in it; `remove_hidden_cgroups` takes those directories back.
+    """
+
+    HIDE = f'umount {UNIFIED} && exec "$@"'
+
+    def _argv(self, *args: str) -> list[str]:
+        return ["unshare", "--mount", "--", "sh", "-c", self.HIDE, "sh", *super()._argv(*args)]
+
+    def remove_hidden_cgroups(self, cgroup: str) -> None:
+        """Remove the directories crun made for `cgroup` (and its parent, once empty)."""
+        parts = [p for p in cgroup.split("/") if p and p not in (".", "..")]
+        if not parts:
+            return
+        leaf, parent = f"{UNIFIED}/{'/'.join(parts)}", f"{UNIFIED}/{parts[0]}"
+        script = f'umount {UNIFIED} && rm -rf -- "$1" && {{ rmdir "$2" 2>/dev/null; true; }}'
+        argv = ["unshare", "--mount", "--", "sh", "-c", script, "sh", leaf, parent]
+        subprocess.run(argv, check=False)
+
+
+def prune_parent_cgroups(cgroup: str) -> None:
+    """Remove the engine's parent cgroup wherever runc or crun left it empty (v1, unified)."""
+    parent = cgroup.strip("/").split("/")[0]
+    if not parent.startswith("pycompose"):
+        return
+    for hierarchy in Path("/sys/fs/cgroup").iterdir():
+        for directory in (hierarchy / cgroup.strip("/"), hierarchy / parent):
+            try:
+                directory.rmdir()
+            except OSError:
+                pass
 
 
 Adapter = EmbeddedAdapter | CommandAdapter

@@ -26,16 +26,11 @@ from typing import TYPE_CHECKING
 from runtime.containers.errors import ContainerError
 from runtime.containers.model import ContainerRequest, NetworkAttachment
 from runtime.linux import netns
-from runtime.network import (
-    Networks,
-    ResolverFiles,
-    ResolverOptions,
-    host_resolver_files,
-    isolated_resolver_files,
-)
+from runtime.network.model import ResolverFiles, ResolverOptions
 
 if TYPE_CHECKING:
     from runtime.containers.model import Container
+    from runtime.network import Networks
 
 FILE_NAMES = ("hosts", "hostname", "resolv.conf")
 
@@ -135,6 +130,8 @@ def write_files(directory: Path, files: ResolverFiles) -> None:
 
 def prepare_files(directory: Path, request: ContainerRequest, plan: SandboxPlan) -> None:
     """The files as they are before the first start (placeholders the bundle can bind)."""
+    from runtime.network.networks import host_resolver_files, isolated_resolver_files
+
     options = _resolver_options(request, plan.hostname)
     if plan.mode == "host":
         write_files(directory, host_resolver_files(options))
@@ -144,6 +141,8 @@ def prepare_files(directory: Path, request: ContainerRequest, plan: SandboxPlan)
 
 def bring_up(networks: Networks, container: Container, plan: SandboxPlan, files: Path) -> list[str]:
     """At start: pin, connect, publish, write the name files. Returns the networks joined."""
+    from runtime.network.networks import host_resolver_files, isolated_resolver_files
+
     request = container.request
     options = _resolver_options(request, plan.hostname)
     if plan.mode == "container":

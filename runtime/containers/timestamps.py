@@ -30,7 +30,7 @@ def parse_timestamp(text: str) -> float | None:
     fraction = 0.0
     if "." in cleaned:
         head, _, tail = cleaned.partition(".")
-        digits = "".join(ch for ch in tail if ch.isdigit())
+        digits = tail[: len(tail) - len(tail.lstrip("0123456789"))]
         zone = tail[len(digits) :]
         fraction = float("0." + digits) if digits else 0.0
         cleaned = head + zone

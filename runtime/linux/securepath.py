@@ -37,9 +37,9 @@ _openat2_missing = False
 
 def openat2(dirfd: int, path: str, flags: int, mode: int = 0, resolve: int = 0) -> int:
     """openat2(2); raises SyscallError (ENOSYS on kernels before 5.6)."""
-    how = _OpenHow(
-        flags | os.O_CLOEXEC, mode if flags & (os.O_CREAT | os.O_TMPFILE) else 0, resolve
-    )
+    # O_TMPFILE contains O_DIRECTORY's bit: only the whole flag (or O_CREAT) takes a mode.
+    takes_mode = flags & os.O_CREAT or flags & os.O_TMPFILE == os.O_TMPFILE
+    how = _OpenHow(flags | os.O_CLOEXEC, mode if takes_mode else 0, resolve)
     result = _libc.syscall(
         SYS_OPENAT2, ctypes.c_int(dirfd), os.fsencode(path), ctypes.byref(how), ctypes.sizeof(how)
     )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
-PYCOMPOSE = str(Path(sys.executable).parent / "pycompose")
+from tests.support.commands import PYCOMPOSE
+from tests.support.commands import run_in as run
 
 APP = """\
 services:
@@ -35,20 +34,6 @@ networks:
 volumes:
   static:
 """
-
-
-def run(
-    directory: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(directory), **(env or {})}
-    return subprocess.run(
-        [PYCOMPOSE, *args],
-        cwd=directory,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=environment,
-    )
 
 
 @pytest.fixture

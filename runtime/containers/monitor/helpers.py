@@ -224,7 +224,7 @@ class Probe:
 
 def delete(config: dict[str, Any]) -> None:
     """The runtime's delete of the container (a helper, waited for)."""
-    pid = _fork(lambda: _runtime(config).delete(config["id"]))
+    pid = _fork(lambda: _runtime(config).delete(config["id"], config.get("cgroup")))
     try:
         os.waitpid(pid, 0)
     except ChildProcessError:
