@@ -111,9 +111,13 @@ def observe(
     volumes exist."""
     found = engine.containers.list(all=True, labels=dict(L.project_filter(project)))
     containers = tuple(c for c in map(observed_container, found) if c is not None)
+    # The network records alone (no netlink): observing must stay cheap for a no-change `up`.
+    from runtime.network.records import NetworkRecords
+
+    records = NetworkRecords(engine.store.db)
     return ObservedProject(
         name=project,
         containers=containers,
-        networks=frozenset(name for name in networks if engine.networks.exists(name)),
+        networks=frozenset(name for name in networks if records.network(name) is not None),
         volumes=frozenset(name for name in volumes if engine.volumes.exists(name)),
     )

@@ -65,7 +65,7 @@ def _ports_text(ports: list[PublishedPort]) -> str:
 
 def _ports_by_container(command: ComposeCommand) -> dict[str, list[PublishedPort]]:
     grouped: dict[str, list[PublishedPort]] = {}
-    for published in command.engine().networks.published_ports():
+    for published in command.engine().containers.published_ports():
         grouped.setdefault(published.container_id, []).append(published)
     return grouped
 
