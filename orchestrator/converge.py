@@ -324,7 +324,7 @@ class Converger:
             extra_mounts=mounts,
         )
         spec = _with_anonymous_volumes(spec, carried)
-        request = container_request(self.project, service, spec, image.id, targets)
+        request = container_request(self.project, service, spec, wanted.image, targets)
         return self.engine.containers.create(request).id
 
     def _first_containers(self) -> dict[str, str]:

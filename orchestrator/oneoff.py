@@ -131,7 +131,7 @@ def create_oneoff(
         stdin_open=options.interactive,
     )
     request = container_request(
-        project, service, spec, image.id, targets, publish=options.service_ports
+        project, service, spec, project.image_name(service), targets, publish=options.service_ports
     )
     from runtime.containers.model import RestartPolicy
 
