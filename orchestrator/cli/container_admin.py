@@ -111,6 +111,39 @@ def prune(
         typer.echo(container_id)
 
 
+def containers_usage(store: Any) -> list[str]:
+    """The Containers row of `system df`."""
+    from orchestrator.cli.formatting import human_size
+    from runtime.engine import Engine
+
+    total, active, size, reclaimable = Engine(store).containers.disk_usage()
+    share = f" ({reclaimable * 100 // size}%)" if size else ""
+    return [
+        "Containers",
+        str(total),
+        str(active),
+        human_size(size),
+        human_size(reclaimable) + share,
+    ]
+
+
+def containers_prune(store: Any) -> int:
+    """The containers step of `system prune`: stopped containers go; bytes freed."""
+    from runtime.engine import Engine
+
+    containers = Engine(store).containers
+    sizes = {c.id: c.directory for c in containers.list(all=True)}
+    from runtime.containers.removal import writable_layer_size
+
+    freed = {cid: writable_layer_size(path / "upper") for cid, path in sizes.items()}
+    removed = containers.prune()
+    if removed:
+        typer.echo("Deleted Containers:")
+        for container_id in removed:
+            typer.echo(container_id)
+    return sum(freed[cid] for cid in removed)
+
+
 def rename(ctx: typer.Context, old: str, new: str) -> None:
     """Rename a container."""
     _engine(ctx).containers.rename(old, new)

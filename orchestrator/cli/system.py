@@ -42,6 +42,18 @@ def _images_prune(store: Store, all_unused: bool) -> int:
     return result.reclaimed
 
 
+def _containers_usage(store: Store) -> list[str]:
+    from orchestrator.cli.container_admin import containers_usage
+
+    return containers_usage(store)
+
+
+def _containers_prune(store: Store, all_unused: bool) -> int:
+    from orchestrator.cli.container_admin import containers_prune
+
+    return containers_prune(store)
+
+
 def _build_cache_usage(store: Store) -> list[str]:
     from runtime.build.cache import BuildCache
 
@@ -67,8 +79,16 @@ def _build_cache_prune(store: Store, all_unused: bool) -> int:
 
 
 # (row of `system df`) and (step of `system prune`), in display order.
-USAGE_ROWS: list[Callable[[Store], list[str]]] = [_images_usage, _build_cache_usage]
-PRUNE_STEPS: list[Callable[[Store, bool], int]] = [_images_prune, _build_cache_prune]
+USAGE_ROWS: list[Callable[[Store], list[str]]] = [
+    _images_usage,
+    _containers_usage,
+    _build_cache_usage,
+]
+PRUNE_STEPS: list[Callable[[Store, bool], int]] = [
+    _containers_prune,
+    _images_prune,
+    _build_cache_prune,
+]
 
 
 @app.command("df")

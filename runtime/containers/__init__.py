@@ -8,9 +8,6 @@ not pull in the rest of the engine.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 _EXPORTS = {
     "Container": "runtime.containers.model",
     "ContainerRequest": "runtime.containers.model",
@@ -35,7 +32,9 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'runtime.containers' has no attribute {name!r}")
+    import importlib  # not at import time: the monitor imports this package
+
     return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -130,7 +130,12 @@ def create_container(manager: Containers, request: ContainerRequest) -> Containe
             "image_config": dict(spec.image_config),
             "cgroup": f"/{layout.instance_name}/{container_id}",
         }
-        manager.registry.update(container_id, {"resolved": json.dumps(resolved)}, [("create", {})])
+        fields = {
+            "resolved": json.dumps(resolved),
+            "sandbox": plan.pin if plan.owned else "",
+            "sandbox_owner": plan.owner,
+        }
+        manager.registry.update(container_id, fields, [("create", {})])
     except BaseException:
         _undo(manager, container_id, paths)
         raise

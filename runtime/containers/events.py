@@ -131,7 +131,7 @@ def follow_events(
     follow: bool,
     filters: Mapping[str, Sequence[str]],
 ) -> Iterator[Event]:
-    """Events in order from `since` (or, when following, from now) until `until`."""
+    """Events in order from `since` (or, when following, from the call) until `until`."""
     registry = manager.registry
     if since is not None:
         seq = registry.first_event_since(int(since * 1e9))
@@ -139,6 +139,19 @@ def follow_events(
         seq = registry.first_event_since(time.time_ns() + 1)
     else:
         seq = 0
+    # The position is taken now, not at the first next(): nothing after the call is missed.
+    return _events_after(manager, seq, since, until, follow, filters)
+
+
+def _events_after(
+    manager: Containers,
+    seq: int,
+    since: float | None,
+    until: float | None,
+    follow: bool,
+    filters: Mapping[str, Sequence[str]],
+) -> Iterator[Event]:
+    registry = manager.registry
     with inotify.Watch() as watch:
         watch.add(registry.bell, inotify.ATTRIB | inotify.MODIFY)
         while True:

@@ -7,15 +7,14 @@ The grandchild is reparented away from the caller at once, so a monitor is
 never a zombie of a long-lived caller and survives the caller's exit. The
 child-subreaper attribute survives execve, so the monitor becomes the parent
 of the container processes it starts without loading ctypes. It reports
-over a pipe: `{"created": pid}` (when asked to wait for an attach client),
+over a pipe, in marshal frames: `{"created": pid}` (when asked to wait for an attach client),
 then `{"pid": pid}` once the process runs, or `{"error": ..., "exit_code": n}`.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
-import select
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 import runtime
 from runtime.containers.errors import ContainerError
+from runtime.containers.monitor.protocol import Frames
 from runtime.linux.process import set_child_subreaper
 
 BOOT = (
@@ -44,10 +44,10 @@ def monitor_argv(config_path: Path, handshake: int) -> list[str]:
 
 
 def write_config(path: Path, config: dict[str, Any]) -> None:
-    """Write monitor.json atomically."""
+    """Write the monitor's configuration atomically (marshal: the monitor loads no json)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(config))
+    temporary.write_bytes(marshal.dumps(config))
     os.replace(temporary, path)
 
 
@@ -55,24 +55,17 @@ class MonitorStart:
     """The caller's end of a starting monitor's report pipe."""
 
     def __init__(self, fd: int, log: Path):
-        self.fd = fd
+        self.frames = Frames(fd)
         self.log = log
-        self.buffer = b""
 
     def read(self, timeout: float = START_TIMEOUT) -> dict[str, Any]:
         """The monitor's next report; ContainerError if it died without one."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+        started = time.monotonic()
+        message = self.frames.read(timeout)
+        if message is None:
+            if time.monotonic() - started >= timeout:
                 raise ContainerError("the container monitor did not report in time")
-            ready, _, _ = select.select([self.fd], [], [], remaining)
-            chunk = os.read(self.fd, 65536) if ready else b""
-            if ready and not chunk:
-                raise ContainerError(f"the container monitor failed: {self._last_words()}")
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        message: dict[str, Any] = json.loads(line)
+            raise ContainerError(f"the container monitor failed: {self._last_words()}")
         return message
 
     def _last_words(self) -> str:
@@ -83,9 +76,7 @@ class MonitorStart:
         return lines[-1] if lines else "no output"
 
     def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
+        self.frames.close()
 
 
 def spawn_monitor(config_path: Path, log_path: Path) -> MonitorStart:

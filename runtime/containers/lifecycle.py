@@ -260,7 +260,8 @@ def stop_container(
     container_id = row["id"]
     container = manager.registry.container(row)
     if container.state.status not in state.LIVE_STATUSES:
-        if state.cleanup_needed(row):
+        stop_waiting_monitor(manager, row)
+        if state.cleanup_needed(manager.registry.row(container_id)):
             with manager.registry.lock(container_id):
                 clean_up(manager, container_id)
         return manager.get(container_id)
@@ -304,6 +305,14 @@ def stop_container(
             clean_up(manager, container_id, release_network)
     manager.registry.event(container_id, "stop")
     return manager.get(container_id)
+
+
+def stop_waiting_monitor(manager: Containers, row: state.Row) -> None:
+    """A monitor still waiting for its first attach client is told to give up, and waited for."""
+    if state.monitor_alive(row):
+        paths = ContainerPaths(manager.store.layout, row["id"])
+        protocol.send_message(str(paths.attach_socket), protocol.STOP)
+        wait_gone(int(row["monitor_pid"]), int(row["monitor_start"]), MONITOR_EXIT_TIMEOUT)
 
 
 def kill_container(manager: Containers, key: str, signal: str | int) -> Container:

@@ -157,6 +157,21 @@ class Containers:
         """Remove every stopped container (matching `labels`); return their ids."""
         return removal.prune_containers(self, labels)
 
+    def disk_usage(self) -> tuple[int, int, int, int]:
+        """`system df`: containers, running ones, bytes of writable layers, bytes of stopped ones."""
+        from runtime.containers.removal import writable_layer_size
+
+        total = active = size = reclaimable = 0
+        for container in self.list(all=True):
+            used = writable_layer_size(container.directory / "upper")
+            total += 1
+            size += used
+            if container.state.status in LIVE_STATUSES:
+                active += 1
+            else:
+                reclaimable += used
+        return total, active, size, reclaimable
+
     def rename(self, key: str, new_name: str) -> Container:
         """Give a container another name."""
         return events.rename_container(self, key, new_name)

@@ -308,7 +308,7 @@ class Container:
     state: ContainerState
     runtime: str
     directory: Path
-    sandbox: str = ""
+    sandbox: str = ""  # the pinned network namespace it owns ("" when it joins another's)
     resolved: Mapping[str, Any] = field(default_factory=dict)
 
     @property

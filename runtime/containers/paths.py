@@ -2,7 +2,7 @@
 
 <root>/containers/<id>/              init, upper, work, rootfs (RootfsDirs), bundle/,
                                      files/ (hosts, hostname, resolv.conf), <id>-json.log*
-<run root>/containers/<id>/          monitor.json, attach socket, monitor.log
+<run root>/containers/<id>/          monitor.conf, attach socket, monitor.log
 <run root>/containers/events         the events bell
 <run root>/oci/                      the embedded runtime's state (crun/, runc/ for those)
 """
@@ -60,7 +60,7 @@ class ContainerPaths:
 
     @property
     def monitor_config(self) -> Path:
-        return self.run_directory / "monitor.json"
+        return self.run_directory / "monitor.conf"
 
     @property
     def monitor_log(self) -> Path:

@@ -8,13 +8,16 @@ watch with inotify instead of polling the database.
 
 from __future__ import annotations
 
-import json
+import _json
+import _sqlite3
 import os
-import sqlite3
 import time
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Iterable, Mapping
+    from typing import Any
 
 COMPONENT = "containers"
 MIGRATIONS = [
@@ -95,10 +98,33 @@ EVENTS_KEPT = 10_000
 BUSY_TIMEOUT = 30.0
 
 
+def dumps(value: Any) -> str:
+    """JSON of plain data (dicts, lists, strings, numbers, booleans, None), without `json`.
+
+    The monitor writes JSON (events, health logs, log lines) but must not import the
+    json package, whose decoder pulls in `re`; the C escaper does the strings.
+    """
+    if isinstance(value, str):
+        return str(_json.encode_basestring(value))
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{dumps(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(dumps(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
 def connect(database: str | os.PathLike[str]) -> sqlite3.Connection:
     """A connection for a process that does not use the engine's Database (the monitor)."""
-    conn = sqlite3.connect(database, timeout=BUSY_TIMEOUT, isolation_level=None)
-    conn.row_factory = sqlite3.Row
+    conn: sqlite3.Connection = _sqlite3.connect(
+        database, timeout=BUSY_TIMEOUT, isolation_level=None
+    )
+    conn.row_factory = _sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
@@ -129,7 +155,7 @@ def add_event(
     cursor = conn.execute(
         "INSERT INTO container_events(time_nano, container_id, name, image, action, attributes)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (time.time_ns(), container_id, name, image, action, json.dumps(dict(attributes or {}))),
+        (time.time_ns(), container_id, name, image, action, dumps(dict(attributes or {}))),
     )
     seq = cursor.lastrowid or 0
     if seq % 500 == 0:
@@ -141,8 +167,8 @@ def ring(bell: str | os.PathLike[str]) -> None:
     try:
         os.utime(bell)
     except FileNotFoundError:
-        Path(bell).parent.mkdir(parents=True, exist_ok=True)
-        Path(bell).touch()
+        os.makedirs(os.path.dirname(bell), exist_ok=True)
+        os.close(os.open(bell, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
 
 
 def write(

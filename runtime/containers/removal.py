@@ -7,13 +7,15 @@ lock file, image or volume hold; anonymous volumes go with `-v`.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runtime.containers import rootfs, sandbox, state
 from runtime.containers.errors import ContainerNotFound, ContainerStateConflict
-from runtime.containers.lifecycle import clean_up, stop_container
+from runtime.containers.lifecycle import clean_up, stop_container, stop_waiting_monitor
 from runtime.containers.paths import ContainerPaths
 from runtime.volumes.mounts import release_mounts
 
@@ -30,6 +32,8 @@ def remove_container(
     row = manager.registry.row(key)
     container_id = row["id"]
     container = manager.registry.container(row)
+    if container.state.status not in state.LIVE_STATUSES:
+        stop_waiting_monitor(manager, row)
     if container.state.status in state.LIVE_STATUSES:
         if not force:
             if container.state.status == "paused":
@@ -98,3 +102,19 @@ def finish_exit(manager: Containers, container_id: str) -> None:
             remove_container(manager, container_id, force=False, volumes=True, keep_sandbox=False)
         except ContainerNotFound:
             pass
+
+
+def writable_layer_size(upper: Path) -> int:
+    """Bytes of the files in a container's upper dir (hard links once)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for directory, _, files in os.walk(upper):
+        for name in files:
+            try:
+                info = os.lstat(os.path.join(directory, name))
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                total += info.st_size
+    return total

@@ -5,11 +5,10 @@ Standard library only: the monitor stamps log lines with it.
 
 from __future__ import annotations
 
-import re
 import time
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION = r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)"
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
@@ -50,8 +49,10 @@ def parse_duration(text: str) -> float | None:
     text = text.strip()
     if not text:
         return None
+    import re  # the monitor only formats times: no regular expressions in its memory
+
     position, total = 0, 0.0
-    for match in _DURATION_RE.finditer(text):
+    for match in re.finditer(_DURATION, text):
         if match.start() != position:
             return None
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]

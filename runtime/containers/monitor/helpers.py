@@ -15,28 +15,31 @@ reports on a pipe, one JSON line per message, and exits.
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import time
-from collections.abc import Callable
-from typing import Any
+
+from runtime.containers.monitor.protocol import Frames, write_frame
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 OUTPUT_LIMIT = 4096
 
 
 def _report(fd: int, **message: Any) -> None:
-    try:
-        os.write(fd, (json.dumps(message) + "\n").encode())
-    except OSError:
-        pass
+    write_frame(fd, message)
 
 
-def _fork(work: Callable[[], None]) -> int:
+def _fork(work: Callable[[], None], parent_ends: tuple[int, ...] = ()) -> int:
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
+            for fd in parent_ends:  # else the helper would never see its pipes' end of file
+                os.close(fd)
             work()
         except BaseException:
             import traceback
@@ -54,35 +57,6 @@ def _runtime(config: dict[str, Any]) -> Any:
     from runtime.containers.runtimes import open_runtime
 
     return open_runtime(config["runtime"], Path(config["state_root"]))
-
-
-class Reports:
-    """The reading end of a helper's report pipe."""
-
-    def __init__(self, fd: int):
-        self.fd = fd
-        self.buffer = b""
-
-    def read(self, timeout: float) -> dict[str, Any] | None:
-        """The next message, or None if the helper ended without one (or time ran out)."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            ready, _, _ = select.select([self.fd], [], [], remaining)
-            if not ready:
-                return None
-            chunk = os.read(self.fd, 65536)
-            if not chunk:
-                return None
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        message: dict[str, Any] = json.loads(line)
-        return message
-
-    def close(self) -> None:
-        os.close(self.fd)
 
 
 def _launch(
@@ -122,10 +96,12 @@ class Launch:
     def __init__(self, config: dict[str, Any], stdio: tuple[int, int, int], console: int | None):
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
         go_r, self.go_w = os.pipe2(os.O_CLOEXEC)
-        self.pid = _fork(lambda: _launch(config, stdio, console, report_w, go_r))
+        self.pid = _fork(
+            lambda: _launch(config, stdio, console, report_w, go_r), (report_r, self.go_w)
+        )
         os.close(report_w)
         os.close(go_r)
-        self.reports = Reports(report_r)
+        self.reports = Frames(report_r)
 
     def go(self) -> None:
         os.write(self.go_w, b"g")
@@ -202,9 +178,9 @@ class Probe:
 
     def __init__(self, config: dict[str, Any], argv: list[str], timeout: float):
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
-        self.pid = _fork(lambda: _probe(config, argv, timeout, report_w))
+        self.pid = _fork(lambda: _probe(config, argv, timeout, report_w), (report_r,))
         os.close(report_w)
-        self.reports = Reports(report_r)
+        self.reports = Frames(report_r)
 
     def result(self) -> dict[str, Any]:
         """The probe's result (the helper has written it); reaps the helper."""

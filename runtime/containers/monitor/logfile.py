@@ -10,7 +10,7 @@ rotated file, `<log>.<max-file - 1>` the oldest; with one file it is truncated.
 
 from __future__ import annotations
 
-import json
+import _json
 import os
 
 from runtime.containers.timestamps import format_timestamp
@@ -57,14 +57,8 @@ class JsonFileLog:
     def _append(self, stream: str, pieces: list[bytes]) -> None:
         stamp = format_timestamp()
         for piece in pieces:
-            entry = (
-                json.dumps(
-                    {"log": piece.decode("utf-8", "replace"), "stream": stream, "time": stamp},
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                ).encode()
-                + b"\n"
-            )
+            text = _json.encode_basestring(piece.decode("utf-8", "replace"))
+            entry = f'{{"log":{text},"stream":"{stream}","time":"{stamp}"}}\n'.encode()
             if self.max_size and self._size >= self.max_size:
                 self._rotate()
             os.write(self._fd, entry)

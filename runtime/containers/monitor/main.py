@@ -19,14 +19,13 @@ the store and /proc (see the manager's state reconciliation).
 
 from __future__ import annotations
 
-import json
+import _signal
+import _socket
+import marshal
 import os
 import select
-import signal
-import socket
 import sys
 import time
-from typing import Any
 
 from runtime.containers import records
 from runtime.containers.monitor import helpers, protocol
@@ -34,6 +33,10 @@ from runtime.containers.monitor.logfile import open_log
 from runtime.containers.monitor.policies import HealthProbeResult, HealthTracker, Restarts
 from runtime.containers.monitor.relay import Clients
 from runtime.containers.timestamps import format_timestamp
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 READ_SIZE = 65536
 POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
@@ -103,7 +106,9 @@ class Monitor:
         # The monitor keeps the write ends too: output pipes never reach EOF between restarts.
         self.devnull = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
         if self.tty:
-            self.console_local, self.console_remote = socket.socketpair()
+            self.console_local, self.console_remote = _socket.socketpair(
+                _socket.AF_UNIX, _socket.SOCK_STREAM
+            )
             self.out_r = self.out_w = self.err_r = self.err_w = -1
         else:
             self.out_r, self.out_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
@@ -129,10 +134,7 @@ class Monitor:
         """A line to whoever started the monitor (until it stops listening)."""
         if self.handshake < 0:
             return
-        try:
-            os.write(self.handshake, (json.dumps(message) + "\n").encode())
-        except OSError:
-            pass
+        protocol.write_frame(self.handshake, message)
         if "created" not in message:
             os.close(self.handshake)
             self.handshake = -1
@@ -175,8 +177,10 @@ class Monitor:
                 self.say(created=message["created"])
                 self.waiting_go = True
                 deadline = time.monotonic() + 60
-                while self.waiting_go and time.monotonic() < deadline:
+                while self.waiting_go and time.monotonic() < deadline and not self.stop_requested:
                     self.step(1.0)
+                if self.stop_requested:  # stopped or removed before anyone attached
+                    return False  # the helper, never told to go, deletes what it created
             if "created" in message:
                 launch.go()
                 message = launch.reports.read(120.0) or {"error": "the runtime gave no answer"}
@@ -228,7 +232,14 @@ class Monitor:
             self.unwatch(self.master)
             os.close(self.master)
         self.console_local.settimeout(30)
-        _, fds, _, _ = socket.recv_fds(self.console_local, 1024, 1)
+        _, ancillary, _, _ = self.console_local.recvmsg(1024, _socket.CMSG_SPACE(4))
+        fds = [
+            int.from_bytes(data[:4], sys.byteorder)
+            for level, kind, data in ancillary
+            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS
+        ]
+        if not fds:
+            raise OSError("the runtime sent no terminal")
         self.master = fds[0]
         os.set_blocking(self.master, False)
         os.set_inheritable(self.master, False)
@@ -264,6 +275,8 @@ class Monitor:
         return max(0.0, min(moments) - time.monotonic())
 
     def run(self) -> None:
+        # Known from the start, so a stop or removal before the process runs can find us.
+        self.record({"monitor_pid": os.getpid(), "monitor_start": start_time("self")}, [])
         if not self.launch(first=True):
             self.finish(run_exit_command=False)
             return
@@ -377,7 +390,7 @@ class Monitor:
             {
                 "health_status": self.health.status,
                 "health_failing": self.health.failing,
-                "health_log": json.dumps(self.health.log_json()),
+                "health_log": records.dumps(self.health.log_json()),
             },
             [(f"health_status: {self.health.status}", {})] if changed else [],
         )
@@ -408,15 +421,15 @@ class Monitor:
 
 
 def main(argv: list[str]) -> None:
-    """`monitor.json` path and the handshake descriptor, as the launcher passes them."""
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(number, signal.SIG_IGN)
-    with open(argv[0]) as handle:
-        config = json.load(handle)
+    """`monitor.conf` path and the handshake descriptor, as the launcher passes them."""
+    for number in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
+        _signal.signal(number, _signal.SIG_IGN)
+    with open(argv[0], "rb") as handle:
+        config = marshal.load(handle)
     handshake = int(argv[1])
     try:
         monitor = Monitor(config, handshake)
     except Exception as exc:
-        os.write(handshake, (json.dumps({"error": f"monitor: {exc}"}) + "\n").encode())
+        protocol.write_frame(handshake, {"error": f"monitor: {exc}"})
         raise
     monitor.run()

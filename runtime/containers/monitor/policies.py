@@ -14,7 +14,9 @@ five results and up to 4 KiB of output each are kept.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 INITIAL_DELAY = 0.1
 MAX_DELAY = 60.0

@@ -8,17 +8,13 @@ container reads it.
 
 from __future__ import annotations
 
-import fcntl
+import _socket
 import os
 import select
-import socket
-import struct
-import termios
-from collections import deque
-from typing import TYPE_CHECKING
 
 from runtime.containers.monitor import protocol
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from runtime.containers.monitor.main import Monitor
 
@@ -29,9 +25,9 @@ RECEIVE_SIZE = protocol.CHUNK + 64
 class Client:
     """One connection to the monitor's socket."""
 
-    def __init__(self, connection: socket.socket):
+    def __init__(self, connection: _socket.socket):
         self.connection = connection
-        self.queue: deque[bytes] = deque()
+        self.queue: list[bytes] = []
         self.queued = 0
         self.sent_stdin = False
 
@@ -42,15 +38,14 @@ class Clients:
     def __init__(self, monitor: Monitor):
         self.monitor = monitor
         self.clients: dict[int, Client] = {}
-        self.stdin_queue: deque[bytes] = deque()
+        self.stdin_queue: list[bytes] = []
         self.stdin_closing = False
 
     def accept(self, fd: int, events: int) -> None:
         try:
-            connection, _ = self.monitor.server.accept()
+            connection = protocol.accept(self.monitor.server)
         except BlockingIOError:
             return
-        connection.setblocking(False)
         self.clients[connection.fileno()] = Client(connection)
         self.monitor.watch(connection.fileno(), self.on_client)
 
@@ -126,7 +121,7 @@ class Clients:
             except OSError:
                 self.drop(client)
                 return
-            client.queued -= len(client.queue.popleft())
+            client.queued -= len(client.queue.pop(0))
         self.monitor.poll.modify(client.connection.fileno(), select.POLLIN)
 
     def drop(self, client: Client) -> None:
@@ -144,7 +139,7 @@ class Clients:
             client.connection.settimeout(2.0)
             try:
                 while client.queue:
-                    client.connection.send(client.queue.popleft())
+                    client.connection.send(client.queue.pop(0))
             except OSError:
                 pass
             self.drop(client)
@@ -182,9 +177,9 @@ class Clients:
             except OSError:
                 self.stdin_queue.clear()
                 break
-            head = self.stdin_queue.popleft()[written:]
+            head = self.stdin_queue.pop(0)[written:]
             if head:
-                self.stdin_queue.appendleft(head)
+                self.stdin_queue.insert(0, head)
                 return
         self.monitor.unwatch(fd)
         if self.stdin_closing:
@@ -203,6 +198,10 @@ class Clients:
 
     def resize(self, rows: int, columns: int) -> None:
         if self.monitor.master >= 0:
+            import fcntl  # only terminals are resized: not in every monitor's memory
+            import struct
+            import termios
+
             size = struct.pack("HHHH", rows, columns, 0, 0)
             try:
                 fcntl.ioctl(self.monitor.master, termios.TIOCSWINSZ, size)

@@ -180,3 +180,21 @@ def test_crun_runs_the_same_container(cli: ContainerCLI) -> None:
     assert cli.inspect("viacrun")["State"]["ExitCode"] == 137
     cli.ok("container", "rm", "viacrun")
     assert cli.residue() == []
+
+
+def test_a_run_whose_client_never_attaches_can_be_removed(cli: ContainerCLI) -> None:
+    from runtime.containers.model import ContainerRequest
+    from runtime.containers.spec import ContainerSpec
+    from runtime.engine import Engine
+    from runtime.store import Store
+
+    containers = Engine(Store(cli.layout)).containers
+    made = containers.create(
+        ContainerRequest(ContainerSpec(name="lonely", command=("true",)), "busybox")
+    )
+    containers.start(made.id, attach=True)  # the monitor waits for a client that never comes
+    assert containers.get(made.id).state.status == "created"
+    started = time.monotonic()
+    assert cli.ok("container", "rm", "lonely") == "lonely\n"
+    assert time.monotonic() - started < 10
+    assert cli.residue() == []

@@ -172,3 +172,27 @@ def test_a_killed_monitor_with_a_finished_container_reads_as_exited(cli: Contain
     assert cli.inspect("gone")["State"]["Running"]
     cli.ok("container", "rm", "-f", "gone")
     assert cli.residue() == []
+
+
+def test_oom_kill_is_reported_and_detached_rm_removes_itself(cli: ContainerCLI) -> None:
+    result = cli.run("container", "run", "--name", "hungry", "-m", "16m", "--memory-swap", "16m",
+                     "busybox", "sh", "-c", "a=$(head -c 200000000 /dev/zero | tr '\\0' x); echo $a")  # fmt: skip
+    assert result.returncode == 137
+    state = cli.inspect("hungry")["State"]
+    assert state["OOMKilled"] is True and state["ExitCode"] == 137
+    cli.ok("container", "rm", "hungry")
+    container_id = cli.ok("container", "run", "-d", "--rm", "busybox", "true").strip()
+    deadline = time.monotonic() + 20
+    while container_id[:12] in cli.ok("container", "ps", "-aq") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert container_id[:12] not in cli.ok("container", "ps", "-aq")
+    assert cli.residue() == []
+
+
+def test_init_and_read_only_root(cli: ContainerCLI) -> None:
+    result = cli.run("container", "run", "--rm", "--init", "--read-only", "--tmpfs", "/scratch",
+                     "busybox", "sh", "-c",
+                     "cat /proc/1/cmdline | tr '\\0' ' '; echo; touch /x || echo ro; touch /scratch/y && echo rw")  # fmt: skip
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("/dev/init -- sh"), result.stderr
+    assert lines[1:] == ["ro", "rw"]
