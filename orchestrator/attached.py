@@ -142,20 +142,19 @@ def _stop_app(
     from orchestrator import lifecycle
     from orchestrator.progress import progress_for
 
-    progress = progress_for(sys.stderr, title="Stopping")
     running = [c for c in containers_of(engine, project, services) if c.state.running]
-    worker = threading.Thread(
-        target=_quietly, args=(lifecycle.stop, engine, running, progress, timeout), daemon=True
-    )
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.2)
-        if interrupts.kill.is_set():
-            for container in running:
-                _quietly(engine.containers.kill, container.id, "SIGKILL")
-            worker.join(5)
-            break
-    progress.close()
+    with progress_for(sys.stderr, title="Stopping") as progress:
+        worker = threading.Thread(
+            target=_quietly, args=(lifecycle.stop, engine, running, progress, timeout), daemon=True
+        )
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+            if interrupts.kill.is_set():
+                for container in running:
+                    _quietly(engine.containers.kill, container.id, "SIGKILL")
+                worker.join(5)
+                break
 
 
 def _quietly(function: object, *args: object) -> None:

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -36,6 +36,11 @@ class Progress(Protocol):
 
     def close(self) -> None:
         """Stop reporting (the live view leaves its last frame on screen)."""
+
+    def __enter__(self) -> Progress:
+        """`with progress_for(...) as progress:` closes it however the block ends."""
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 @dataclass
@@ -71,7 +76,20 @@ class _Lines:
             return line
 
 
-class PlainProgress:
+class _Closing:
+    """Closed at the end of a `with` block."""
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class PlainProgress(_Closing):
     """One line per change: ` Container app-web-1  Started 0.4s`."""
 
     def __init__(self, stream: IO[str]):
@@ -95,11 +113,8 @@ class PlainProgress:
     def note(self, text: str) -> None:
         self._write(text)
 
-    def close(self) -> None:
-        pass
 
-
-class LiveProgress:
+class LiveProgress(_Closing):
     """A rich Live view redrawn in place, with a header counting finished lines."""
 
     def __init__(self, stream: IO[str], title: str = "Running"):
@@ -165,7 +180,7 @@ class LiveProgress:
         self.live.stop()
 
 
-class QuietProgress:
+class QuietProgress(_Closing):
     """Reports nothing (`--quiet-pull`, `-q`, library use)."""
 
     def update(self, kind: str, name: str, status: str, *, done: bool = False) -> None:
@@ -175,9 +190,6 @@ class QuietProgress:
         pass
 
     def note(self, text: str) -> None:
-        pass
-
-    def close(self) -> None:
         pass
 
 

@@ -30,11 +30,8 @@ def restore(ctx: typer.Context) -> None:
     from runtime.engine import Engine
 
     engine = Engine.open(_root(ctx))
-    progress = progress_for(sys.stderr, title="Restoring")
-    try:
+    with progress_for(sys.stderr, title="Restoring") as progress:
         report = bring_back(engine, progress)
-    finally:
-        progress.close()
     if report.failures:
         raise OrchestratorError("some containers did not come back: " + "; ".join(report.failures))
     typer.echo(f"restored {len(report.started)} container{'s' if len(report.started) != 1 else ''}")

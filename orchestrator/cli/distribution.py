@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -46,7 +47,7 @@ def pull(
     ] = False,
 ) -> None:
     """Pull the services' images."""
-    from runtime.images.pull import pull_image
+    from runtime.images.pull import pull_images
 
     project = command.project(services or ())
     references: list[str] = []
@@ -58,16 +59,13 @@ def pull(
         if reference not in references:
             references.append(reference)
     store = command.engine().store
-    for reference in references:
-        try:
-            result = pull_image(store, reference)
-        except Exception as exc:
-            if not ignore_pull_failures:
-                raise
-            typer.echo(f"pycompose: warning: cannot pull {reference}: {exc}", err=True)
-            continue
-        if not quiet:
-            typer.echo(result.status)
+
+    def pull_one(reference: str) -> None:
+        for result in pull_images(store, [reference], quiet=quiet):
+            if not quiet:
+                typer.echo(result.status)
+
+    _each(references, pull_one, "pull", ignore_failures=ignore_pull_failures)
 
 
 @project_command
@@ -90,10 +88,22 @@ def push(
         if service.image and service.image not in names:
             names.append(service.image)
     store = command.engine().store
+    _each(
+        names,
+        lambda name: push_images(store, [name], quiet=quiet),
+        "push",
+        ignore_failures=ignore_push_failures,
+    )
+
+
+def _each(
+    names: list[str], action: Callable[[str], object], verb: str, *, ignore_failures: bool
+) -> None:
+    """`action` for each image; a failure stops the command unless it is to be ignored."""
     for name in names:
         try:
-            push_images(store, [name], quiet=quiet)
+            action(name)
         except Exception as exc:
-            if not ignore_push_failures:
+            if not ignore_failures:
                 raise
-            typer.echo(f"pycompose: warning: cannot push {name}: {exc}", err=True)
+            typer.echo(f"pycompose: warning: cannot {verb} {name}: {exc}", err=True)

@@ -73,23 +73,16 @@ def down(
             for key, service in project.services.items()
         }
     engine = command.engine()
-    progress = command.progress("Removing")
-    try:
-        with engine.store.lock(f"project-{name}", timeout=600):
-            warnings = take_down(
-                engine,
-                name,
-                DownOptions(
-                    volumes=volumes,
-                    images=rmi.value if rmi else None,
-                    remove_orphans=remove_orphans,
-                    timeout=timeout,
-                    services=services,
-                    image_names=images,
-                ),
-                progress,
-            )
-    finally:
-        progress.close()
+    options = DownOptions(
+        volumes=volumes,
+        images=rmi.value if rmi else None,
+        remove_orphans=remove_orphans,
+        timeout=timeout,
+        services=services,
+        image_names=images,
+    )
+    lock = engine.store.lock(f"project-{name}", timeout=600)
+    with command.progress("Removing") as progress, lock:
+        warnings = take_down(engine, name, options, progress)
     for warning in warnings:
         typer.echo(f"pycompose: warning: {warning}", err=True)

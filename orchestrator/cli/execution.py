@@ -144,11 +144,8 @@ def run(
         interactive=not detach,
         labels=dict(entry.partition("=")[::2] for entry in label or []),
     )
-    progress = command.progress("Creating")
-    try:
+    with command.progress("Creating") as progress:
         container = create_oneoff(engine, project, options, progress)
-    finally:
-        progress.close()
     if detach:
         engine.containers.start(container.id)
         typer.echo(container.name)
@@ -181,15 +178,9 @@ def _prepare(
             lambda reference: engine.images.resolve(reference) is not None,
             ImageOptions(build=True),
         )
-        progress = command.progress("Building")
-        try:
+        with command.progress("Building") as progress:
             ensure_images(engine, command.project(), actions, progress)
-        finally:
-            progress.close()
     if not targets:
         return
-    progress = command.progress("Running")
-    try:
+    with command.progress("Running") as progress:
         up(command.engine(), command.project(), UpOptions(services=targets), progress)
-    finally:
-        progress.close()

@@ -7,7 +7,6 @@ the whole file) and act on them in dependency order (`orchestrator.lifecycle`).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -16,9 +15,7 @@ from orchestrator.cli.compose_command import ComposeCommand, project_command
 from orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:
-    from orchestrator.progress import Progress
     from runtime.containers.model import Container
-    from runtime.engine import Engine
 
 Services = Annotated[list[str] | None, typer.Argument(help="Services (default: all).")]
 Timeout = Annotated[
@@ -51,19 +48,6 @@ def _chosen(command: ComposeCommand, services: list[str] | None) -> list[Contain
     return found
 
 
-def _run(
-    command: ComposeCommand,
-    title: str,
-    action: Callable[[Engine, Sequence[Container], Progress], None],
-    containers: Sequence[Container],
-) -> None:
-    progress = command.progress(title)
-    try:
-        action(command.engine(), containers, progress)
-    finally:
-        progress.close()
-
-
 @project_command
 def start(command: ComposeCommand, services: Services = None) -> None:
     """Start the services' existing containers."""
@@ -72,7 +56,8 @@ def start(command: ComposeCommand, services: Services = None) -> None:
     found = _chosen(command, services)
     if not found:
         raise OrchestratorError("no containers to start: run `pycompose up` to create them")
-    _run(command, "Starting", lifecycle.start, found)
+    with command.progress("Starting") as progress:
+        lifecycle.start(command.engine(), found, progress)
 
 
 @project_command
@@ -80,11 +65,8 @@ def stop(command: ComposeCommand, services: Services = None, timeout: Timeout = 
     """Stop running containers without removing them."""
     from orchestrator import lifecycle
 
-    progress = command.progress("Stopping")
-    try:
+    with command.progress("Stopping") as progress:
         lifecycle.stop(command.engine(), _chosen(command, services), progress, timeout)
-    finally:
-        progress.close()
 
 
 @project_command
@@ -92,11 +74,8 @@ def restart(command: ComposeCommand, services: Services = None, timeout: Timeout
     """Restart the services' containers."""
     from orchestrator import lifecycle
 
-    progress = command.progress("Restarting")
-    try:
+    with command.progress("Restarting") as progress:
         lifecycle.restart(command.engine(), _chosen(command, services), progress, timeout)
-    finally:
-        progress.close()
 
 
 @project_command
@@ -108,11 +87,8 @@ def kill(
     """Send a signal (default SIGKILL) to the services' containers."""
     from orchestrator import lifecycle
 
-    progress = command.progress("Killing")
-    try:
+    with command.progress("Killing") as progress:
         lifecycle.kill(command.engine(), _chosen(command, services), progress, signal)
-    finally:
-        progress.close()
 
 
 @project_command
@@ -138,11 +114,8 @@ def rm(
         names = ", ".join(c.name for c in found)
         if not typer.confirm(f"Going to remove {names}. Are you sure?"):
             raise typer.Exit(1)
-    progress = command.progress("Removing")
-    try:
+    with command.progress("Removing") as progress:
         lifecycle.remove(command.engine(), found, progress, volumes=volumes)
-    finally:
-        progress.close()
 
 
 @project_command
@@ -150,7 +123,8 @@ def pause(command: ComposeCommand, services: Services = None) -> None:
     """Pause the services' running containers."""
     from orchestrator import lifecycle
 
-    _run(command, "Pausing", lifecycle.pause, _chosen(command, services))
+    with command.progress("Pausing") as progress:
+        lifecycle.pause(command.engine(), _chosen(command, services), progress)
 
 
 @project_command
@@ -158,7 +132,8 @@ def unpause(command: ComposeCommand, services: Services = None) -> None:
     """Unpause the services' paused containers."""
     from orchestrator import lifecycle
 
-    _run(command, "Unpausing", lifecycle.unpause, _chosen(command, services))
+    with command.progress("Unpausing") as progress:
+        lifecycle.unpause(command.engine(), _chosen(command, services), progress)
 
 
 @project_command
@@ -179,10 +154,7 @@ def wait(
     if down_project:
         from orchestrator.lifecycle import DownOptions, down
 
-        progress = command.progress("Removing")
-        try:
+        with command.progress("Removing") as progress:
             down(engine, command.project_name(), DownOptions(), progress)
-        finally:
-            progress.close()
     if code:
         raise typer.Exit(code)

@@ -133,11 +133,8 @@ def _converge(command: ComposeCommand, options: UpOptions, title: str) -> UpRepo
         for line in report.lines() or ["nothing to do"]:
             typer.echo(line)
         return report
-    progress = command.progress(title)
-    try:
+    with command.progress(title) as progress:
         report = run_up(engine, project, options, progress)
-    finally:
-        progress.close()
     for orphan_line in _orphan_lines(report):
         typer.echo(f"pycompose: warning: {orphan_line}", err=True)
     for warning in report.result.warnings:
