@@ -22,23 +22,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from orchestrator import labels as L
-from orchestrator.desired import DesiredService, container_name
+from orchestrator.desired import DesiredService
 from orchestrator.errors import OrchestratorError
 from orchestrator.graph import ServiceGraph
 from orchestrator.plan import Action, ActionKind, Plan
 from orchestrator.progress import Progress
-from orchestrator.records import ServiceConfigs
+from orchestrator.replicas import anonymous_volumes, replica_request
 from orchestrator.resources import create_network, create_volume
 from orchestrator.scheduler import Outcome, run_graph
 from orchestrator.waiting import DependencyFailed, wait_for_condition
 from specs.model import Project
 
 if TYPE_CHECKING:
-    from runtime.containers.spec import ContainerSpec, MountSpec
     from runtime.engine import Engine
 
 DEFAULT_PARALLEL = 8
@@ -87,7 +86,6 @@ class Converger:
         self.progress = progress
         self.options = options or ConvergeOptions()
         self.slots = threading.BoundedSemaphore(max(1, self.options.parallel))
-        self.configs = ServiceConfigs(engine.store)
         self.cancel = threading.Event()
         self._deadline: float | None = None
         self._result = ConvergeResult()
@@ -212,7 +210,7 @@ class Converger:
             if kind is ActionKind.RECREATE:
                 assert action.container_id is not None
                 self.progress.update("Container", name, "Recreate")
-                carried = self._anonymous_volumes(action.container_id)
+                carried = anonymous_volumes(self.engine, action.container_id)
                 self._stop_and_remove(action.container_id, name)
             self.progress.update("Container", name, "Creating")
             created = self._create(action, name, carried)
@@ -289,125 +287,17 @@ class Converger:
     # -- making a container ----------------------------------------------------------------
 
     def _create(self, action: Action, name: str, carried: Mapping[str, str]) -> str:
-        from orchestrator.service_files import materialise
-        from orchestrator.translation import Targets, container_request, container_spec
-
         assert action.service is not None and action.number is not None
-        service = self.project.services[action.service]
-        wanted = self.desired[action.service]
-        image = self.engine.images.get(wanted.image)
-        self.configs.remember(
-            self.project.name, service.name, wanted.config_hash, dict(wanted.config)
-        )
-        identity = L.ContainerIdentity(self.project.name, service.name, action.number)
-        labels = L.container_labels(
-            identity,
-            config_hash=wanted.config_hash,
-            image_id=image.id,
-            working_dir=self.project.working_dir,
-            config_files=self.project.compose_files,
-            depends_on={
-                dependency: (edge.condition, edge.restart, edge.required)
-                for dependency, edge in self.graph.dependencies(service.name).items()
-            },
-        )
-        targets = Targets(containers=self._first_containers())
-        mounts = list(materialise(self.engine.store.layout.root, self.project, service))
-        mounts += self._volumes_from(service.name, service.volumes_from)
-        spec = container_spec(
+        request = replica_request(
+            self.engine,
             self.project,
-            service,
-            name,
-            labels=labels,
-            image_config=image.runtime_config,
-            targets=targets,
-            extra_mounts=mounts,
+            self.graph,
+            self.project.services[action.service],
+            name=name,
+            number=action.number,
+            carried_volumes=carried,
         )
-        spec = _with_anonymous_volumes(spec, carried)
-        request = container_request(self.project, service, spec, wanted.image, targets)
         return self.engine.containers.create(request).id
-
-    def _first_containers(self) -> dict[str, str]:
-        return {
-            name: container_name(self.project.name, name, 1, wanted.container_name)
-            for name, wanted in self.desired.items()
-        }
-
-    def _volumes_from(self, service: str, entries: list[str]) -> list[MountSpec]:
-        from runtime.containers.spec import MountSpec
-
-        mounts: list[MountSpec] = []
-        for entry in entries:
-            parts = entry.split(":")
-            if parts[0] == "container":
-                source, mode = parts[1], (parts[2] if len(parts) > 2 else "rw")
-            else:
-                wanted = self.desired.get(parts[0])
-                if wanted is None:
-                    raise OrchestratorError(
-                        f"service {service}: volumes_from {parts[0]}, which is not a service"
-                    )
-                source = container_name(self.project.name, parts[0], 1, wanted.container_name)
-                mode = parts[1] if len(parts) > 1 else "rw"
-            for mount in _mounts_of(self.engine.containers.inspect(source)):
-                read_only = mode == "ro" or not mount.get("RW", True)
-                if mount.get("Type") == "volume":
-                    mounts.append(
-                        MountSpec(
-                            "volume", mount["Destination"], mount["Name"], read_only=read_only
-                        )
-                    )
-                elif mount.get("Type") == "bind":
-                    mounts.append(
-                        MountSpec(
-                            "bind", mount["Destination"], mount["Source"], read_only=read_only
-                        )
-                    )
-        return mounts
-
-    def _anonymous_volumes(self, container_id: str) -> dict[str, str]:
-        """The anonymous volumes of a container being replaced, by target: the new one
-        gets them back, as Compose does, so their data survives a recreation."""
-        try:
-            mounts = _mounts_of(self.engine.containers.inspect(container_id))
-        except Exception:
-            return {}
-        carried: dict[str, str] = {}
-        for mount in mounts:
-            name = mount.get("Name")
-            if mount.get("Type") == "volume" and name and self._is_anonymous(name):
-                carried[mount["Destination"]] = name
-        return carried
-
-    def _is_anonymous(self, name: str) -> bool:
-        try:
-            return bool(self.engine.volumes.get(name).anonymous)
-        except Exception:
-            return False
-
-
-def _mounts_of(details: Mapping[str, object]) -> list[dict[str, Any]]:
-    """The `Mounts` of a Docker-shaped inspect document."""
-    mounts = details.get("Mounts") or []
-    return [dict(mount) for mount in mounts] if isinstance(mounts, list) else []
-
-
-def _with_anonymous_volumes(spec: ContainerSpec, carried: Mapping[str, str]) -> ContainerSpec:
-    from runtime.containers.spec import MountSpec
-
-    if not carried:
-        return spec
-    mounts = []
-    covered = set()
-    for mount in spec.mounts:
-        if mount.kind == "volume" and mount.source is None and mount.target in carried:
-            mount = replace(mount, source=carried[mount.target])
-        covered.add(mount.target)
-        mounts.append(mount)
-    for target in spec.image_config.get("Volumes") or {}:
-        if target not in covered and target in carried:
-            mounts.append(MountSpec("volume", target, carried[target]))
-    return replace(spec, mounts=tuple(mounts))
 
 
 def _is_engine_error(error: BaseException | None) -> bool:

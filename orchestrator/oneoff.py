@@ -14,14 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from orchestrator import labels as L
-from orchestrator.desired import comparable_config
 from orchestrator.errors import OrchestratorError
 from orchestrator.graph import ServiceGraph
 from orchestrator.progress import Progress
-from orchestrator.records import ServiceConfigs
-from orchestrator.service_files import materialise
-from orchestrator.translation import Targets, container_request, container_spec
+from orchestrator.replicas import replica_request
 from specs.model import Project
 
 if TYPE_CHECKING:
@@ -79,48 +75,26 @@ def create_oneoff(
     engine: Engine, project: Project, options: RunOptions, progress: Progress
 ) -> Container:
     """Make (not start) the one-off container."""
+    from runtime.containers.model import RestartPolicy
     from runtime.network.ports import parse_port_spec
 
     if options.service not in project.services:
         raise OrchestratorError(f"no such service: {options.service}")
     service = project.services[options.service]
-    image = engine.images.find(project.image_name(service))
-    if image is None:
-        raise OrchestratorError(
-            f"service {service.name}: image {project.image_name(service)} is not here: "
-            "run `pycompose pull` or `pycompose build` first (or `run --build`)"
-        )
-    graph = ServiceGraph(project)
     name = options.name or oneoff_name(project.name, service.name)
-    ServiceConfigs(engine.store).remember(
-        project.name, service.name, service.config_hash(), comparable_config(service)
-    )
-    labels = L.container_labels(
-        L.ContainerIdentity(project.name, service.name, 1, oneoff=True),
-        config_hash=service.config_hash(),
-        image_id=image.id,
-        working_dir=project.working_dir,
-        config_files=project.compose_files,
-        depends_on={
-            dependency: (edge.condition, edge.restart, edge.required)
-            for dependency, edge in graph.dependencies(service.name).items()
-        },
-    )
-    targets = Targets(containers=_first_containers(engine, project))
-    mounts = [
-        *materialise(engine.store.layout.root, project, service),
-        *(parse_volume(project, entry) for entry in options.volumes),
-    ]
-    spec = container_spec(
+    request = replica_request(
+        engine,
         project,
+        ServiceGraph(project),
         service,
-        name,
-        labels={**labels, **options.labels},
-        image_config=image.runtime_config,
-        targets=targets,
-        extra_mounts=mounts,
+        name=name,
+        number=1,
+        oneoff=True,
+        extra_mounts=[parse_volume(project, entry) for entry in options.volumes],
         command=list(options.command) if options.command else None,
+        publish=options.service_ports,
     )
+    spec = request.spec
     spec = replace(
         spec,
         env={**spec.env, **options.environment},
@@ -129,14 +103,12 @@ def create_oneoff(
         working_dir=options.workdir or spec.working_dir,
         tty=options.tty,
         stdin_open=options.interactive,
+        labels={**spec.labels, **options.labels},
     )
-    request = container_request(
-        project, service, spec, project.image_name(service), targets, publish=options.service_ports
-    )
-    from runtime.containers.model import RestartPolicy
-
     extra_ports = tuple(port for text in options.ports for port in parse_port_spec(text))
-    request = replace(request, ports=(*request.ports, *extra_ports), restart=RestartPolicy())
+    request = replace(
+        request, spec=spec, ports=(*request.ports, *extra_ports), restart=RestartPolicy()
+    )
     progress.update("Container", name, "Creating")
     created = engine.containers.create(request)
     progress.update("Container", name, "Created", done=True)
@@ -149,15 +121,6 @@ def _entrypoint(given: str | None, current: tuple[str, ...] | None) -> tuple[str
     import shlex
 
     return tuple(shlex.split(given)) if given else ()
-
-
-def _first_containers(engine: Engine, project: Project) -> dict[str, str]:
-    from orchestrator.desired import container_name
-
-    return {
-        name: container_name(project.name, name, 1, service.container_name)
-        for name, service in project.services.items()
-    }
 
 
 def dependencies_of(project: Project, service: str) -> list[str]:

@@ -166,3 +166,29 @@ def test_down_removes_everything(app: ComposeApp) -> None:
     assert not engine.networks.exists("app_default")
     assert not engine.volumes.exists("app_data")
     assert engine.containers.list(all=True) == []
+
+
+def test_anonymous_volumes_survive_a_recreation_and_volumes_from_shares_them(
+    app: ComposeApp,
+) -> None:
+    text = f"""
+    services:
+      store:
+        image: busybox
+        command: {IDLE}
+        environment: {{GENERATION: "1"}}
+        volumes: ["/data"]
+      reader:
+        image: busybox
+        command: {IDLE}
+        volumes_from: ["store:ro"]
+    """
+    app.write(text)
+    app.run("up", "-d")
+    app.run("exec", "-T", "store", "sh", "-c", "echo kept > /data/file")
+    assert app.run("exec", "-T", "reader", "cat", "/data/file").stdout == "kept\n"
+    denied = app.run("exec", "-T", "reader", "sh", "-c", "echo x > /data/other", check=False)
+    assert denied.returncode != 0
+    app.write(text.replace('GENERATION: "1"', 'GENERATION: "2"'))
+    app.run("up", "-d")
+    assert app.run("exec", "-T", "store", "cat", "/data/file").stdout == "kept\n"
