@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from orchestrator import labels as L
 from orchestrator.desired import DesiredService
 from orchestrator.errors import OrchestratorError
 from orchestrator.graph import ServiceGraph
@@ -88,6 +87,7 @@ class Converger:
         self.slots = threading.BoundedSemaphore(max(1, self.options.parallel))
         self.cancel = threading.Event()
         self._deadline: float | None = None
+        self._in_run: set[str] = set()
         self._result = ConvergeResult()
 
     # -- the whole run ---------------------------------------------------------------------
@@ -109,6 +109,7 @@ class Converger:
             for a in plan.actions
             if a.kind is not ActionKind.REMOVE and a.service is not None and a.number is not None
         }
+        self._in_run = {service for service, _number in replicas}
         self._run_replicas(replicas)
         return self._result
 
@@ -236,16 +237,15 @@ class Converger:
             pass
 
     def _wait_for_dependencies(self, service: str, name: str) -> None:
+        """Wait for the conditions of the dependencies converged in this run (those left out
+        with `--no-deps` are not waited for, as Compose does not)."""
         for dependency, edge in self.graph.dependencies(service).items():
-            wanted = self.desired.get(dependency)
-            if wanted is None:
+            ids = self._dependency_containers(dependency)
+            if ids is None:
                 continue
-            ids = self._dependency_containers(dependency, wanted)
             if not ids:
                 if edge.required:
-                    raise DependencyFailed(
-                        f"dependency {dependency} has no container: start it (drop --no-deps)"
-                    )
+                    raise DependencyFailed(f"dependency {dependency} of {service} has no container")
                 self._result.warnings.append(
                     f"{service}: optional dependency {dependency} is missing"
                 )
@@ -267,21 +267,15 @@ class Converger:
                         raise
                     self._result.warnings.append(f"{service}: {exc} (optional, went on)")
 
-    def _dependency_containers(self, service: str, wanted: DesiredService) -> list[str]:
-        found = [
-            self._result.containers[service, number]
-            for number in range(1, wanted.replicas + 1)
-            if (service, number) in self._result.containers
-        ]
-        if found:
-            return found
-        # Not part of this run (`up --no-deps`, `run`): the ones that exist.
+    def _dependency_containers(self, service: str) -> list[str] | None:
+        """The containers of a dependency converged in this run; None when it is not part
+        of the run."""
+        if service not in self._in_run:
+            return None
         return [
-            container.id
-            for container in self.engine.containers.list(
-                all=True,
-                labels={L.PROJECT: self.project.name, L.SERVICE: service, L.ONEOFF: "False"},
-            )
+            container_id
+            for (name, _number), container_id in sorted(self._result.containers.items())
+            if name == service
         ]
 
     # -- making a container ----------------------------------------------------------------

@@ -192,3 +192,12 @@ def test_anonymous_volumes_survive_a_recreation_and_volumes_from_shares_them(
     app.write(text.replace('GENERATION: "1"', 'GENERATION: "2"'))
     app.run("up", "-d")
     assert app.run("exec", "-T", "store", "cat", "/data/file").stdout == "kept\n"
+
+
+def test_up_of_one_service_brings_its_dependencies_unless_no_deps(app: ComposeApp) -> None:
+    app.write(APP)
+    app.write("TOKEN=one\n", "api.env")
+    app.run("up", "-d", "--no-deps", "web")
+    assert app.states() == {"web-1": "running"}
+    app.run("up", "-d", "api")
+    assert app.states() == {"db-1": "running", "api-1": "running", "web-1": "running"}
