@@ -10,7 +10,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := python3-venv busybox-static mmdebstrap nftables iproute2 \
 	docker-registry skopeo umoci crun runc apache2-utils curl zstd ca-certificates \
-	wrk catatonit
+	wrk catatonit \
+	gcc libc6-dev
 PYTEST_ARGS ?=
 
 .PHONY: all deps apt venv lint test unit integration e2e up down stress bench clean

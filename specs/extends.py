@@ -16,6 +16,8 @@ from specs.merge import merge
 from specs.nodes import Node
 from specs.suggestions import did_you_mean
 
+# Real services extend a few levels; longer chains are hostile (and would exhaust the stack).
+MAX_EXTENDS_DEPTH = 64
 # Reads another file (absolute path) into a prepared tree; raises SpecError.
 FileReader = Callable[[str, Node, nodes.Path], Node]
 
@@ -48,6 +50,10 @@ class Extender:
                 step for _, step in [*chain[chain.index((file, name)) :], (file, name)]
             )
             raise nodes.error(extends, path, f"extends cycle: {names}")
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            raise nodes.error(
+                extends, path, f"extends chains more than {MAX_EXTENDS_DEPTH} services deep"
+            )
         if not extends.is_mapping:
             raise nodes.error(extends, path, "expected a service name or a mapping with 'service'")
         reference = extends.get("service")

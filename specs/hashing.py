@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 from specs.model.base import EXTENSION_PREFIX
 from specs.model.files import Config, FileReference, Secret
 from specs.model.project import Project
 from specs.model.service import Service
+from specs.textfiles import file_digest
 
 _LEFT_OUT: Any = {
     "build": True,
@@ -87,22 +87,22 @@ def _content_digest(project: Project, service: Service) -> str:
         references, key=lambda entry: (entry[0], entry[1].source)
     ):
         digest.update(f"{kind}:{reference.source}\0".encode())
-        digest.update(hashlib.sha256(_content(project, source)).digest())
+        digest.update(_content_hash(project, source))
     return digest.hexdigest()
 
 
-def _content(project: Project, source: Config | Secret | None) -> bytes:
+def _content_hash(project: Project, source: Config | Secret | None) -> bytes:
+    """The sha256 of a config's or secret's content (a file's is streamed, never held)."""
     if source is None:
-        return b""
-    if source.external:
-        return f"external:{source.name}".encode()
-    if isinstance(source, Config) and source.content is not None:
-        return source.content.encode()
-    if source.environment is not None:
-        return project.environment.get(source.environment, "").encode()
-    if source.file is not None:
-        try:
-            return Path(source.file).read_bytes()
-        except OSError:
-            return b"\0missing"
-    return b""
+        data = b""
+    elif source.external:
+        data = f"external:{source.name}".encode()
+    elif isinstance(source, Config) and source.content is not None:
+        data = source.content.encode()
+    elif source.environment is not None:
+        data = project.environment.get(source.environment, "").encode()
+    elif source.file is not None:
+        return file_digest(source.file) or hashlib.sha256(b"\0missing").digest()
+    else:
+        data = b""
+    return hashlib.sha256(data).digest()

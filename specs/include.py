@@ -19,7 +19,12 @@ from specs.discovery import display_name
 from specs.dotenv import read_env_file
 from specs.merge import merge
 from specs.nodes import Node
+from specs.suggestions import did_you_mean
+from specs.textfiles import file_problem
 
+# Real projects include a few levels; deeper chains are hostile (and would exhaust the stack).
+MAX_INCLUDE_DEPTH = 32
+ENTRY_KEYS = frozenset({"path", "env_file", "project_directory"})
 SECTIONS = ("services", "networks", "volumes", "configs", "secrets")
 # Loads files (absolute paths) as a project rooted at a directory with an environment.
 ProjectReader = Callable[[list[str], str, dict[str, str]], Node]
@@ -45,21 +50,34 @@ def apply_includes(
         path: nodes.Path = ("include", index)
         if not entry.is_mapping:
             raise nodes.error(entry, path, "expected a file path or a mapping with 'path'")
+        unknown = sorted(set(entry.value) - ENTRY_KEYS)
+        if unknown:
+            raise nodes.error(
+                entry.key_location(unknown[0]),
+                (*path, unknown[0]),
+                f"unknown key '{unknown[0]}'{did_you_mean(unknown[0], sorted(ENTRY_KEYS))}",
+            )
         files = _strings(entry.get("path"), (*path, "path"))
         if not files:
             raise nodes.error(entry, path, "'path' is required: the file(s) to include")
         first = entry.get("path")
         assert first is not None
         for file in files:
-            if not Path(file).is_file():
-                raise nodes.error(
-                    first, (*path, "path"), f"{display_name(file, cwd)}: no such file"
-                )
-            if file in chain:
-                names = " -> ".join(
-                    display_name(step, cwd) for step in [*chain[chain.index(file) :], file]
-                )
+            problem = file_problem(file)
+            if problem is not None:
+                raise nodes.error(first, (*path, "path"), f"{display_name(file, cwd)}: {problem}")
+            # The same file reached through a symlink or `..` is the same file.
+            seen = [os.path.realpath(step) for step in chain]
+            if os.path.realpath(file) in seen:
+                start = seen.index(os.path.realpath(file))
+                names = " -> ".join(display_name(step, cwd) for step in [*chain[start:], file])
                 raise nodes.error(first, (*path, "path"), f"include cycle: {names}")
+            if len(chain) >= MAX_INCLUDE_DEPTH:
+                raise nodes.error(
+                    first,
+                    (*path, "path"),
+                    f"includes nest more than {MAX_INCLUDE_DEPTH} files deep",
+                )
         directory_node = entry.get("project_directory")
         directory = (
             directory_node.value if directory_node is not None else os.path.dirname(files[0])

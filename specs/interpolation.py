@@ -18,6 +18,8 @@ from specs.nodes import Node, Path, error
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_CHARS = _NAME_START | frozenset("0123456789")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
+# `${A:-${B:-...}}` nests a few levels in real files; deeper is hostile (and would exhaust the stack).
+MAX_NESTING = 32
 
 
 class InterpolationError(ValueError):
@@ -55,6 +57,7 @@ class _Expander:
         self.template = template
         self.environment = environment
         self.result = result
+        self.depth = 0
 
     def expand(self, position: int, *, inside_braces: bool, active: bool = True) -> tuple[str, int]:
         """Expand from `position` to the end, or to the `}` closing the current braces."""
@@ -109,13 +112,17 @@ class _Expander:
         operator = next((op for op in _OPERATORS if template.startswith(op, position)), None)
         if operator is None:
             raise InterpolationError(_invalid(template))
+        if self.depth >= MAX_NESTING:
+            raise InterpolationError(f"variables nest more than {MAX_NESTING} levels deep")
         value = self.environment.get(name)
         empty_counts = operator.startswith(":")
         missing = value is None or (empty_counts and value == "")
         uses_word = {"-": missing, "+": not missing, "?": missing}[operator[-1]]
+        self.depth += 1
         word, position = self.expand(
             position + len(operator), inside_braces=True, active=active and uses_word
         )
+        self.depth -= 1
         position += 1  # the closing brace
         if operator[-1] == "-":
             return (word if missing else value or ""), position

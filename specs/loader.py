@@ -33,6 +33,7 @@ from specs.normalisation import apply_defaults
 from specs.parser import parse_file
 from specs.profiles import active_profiles, apply_profiles
 from specs.reconcile import reconcile_resources
+from specs.textfiles import file_problem
 from specs.validation import validate
 from specs.vocabulary import check_keys
 
@@ -172,7 +173,8 @@ class _Session:
         self, file: str, node: Node, where: nodes.Path, environment: Mapping[str, str]
     ) -> Node:
         """The tree of a file named by `extends: {file: ...}`, its paths against its directory."""
-        if not Path(file).is_file():
-            raise nodes.error(node, where, f"{display_name(file, self.cwd)}: no such file")
+        problem = file_problem(file)
+        if problem is not None:
+            raise nodes.error(node, where, f"{display_name(file, self.cwd)}: {problem}")
         prepared = prepare(self.take(file), os.path.dirname(file), environment, self.warn)
         return merge_all(prepared) or nodes.mapping(node.location)

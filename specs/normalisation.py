@@ -37,11 +37,15 @@ def apply_defaults(root: Node, project_name: str, project_directory: str) -> Non
         if policy is not None and policy.value == "if_not_present":
             policy.value = "missing"
     networks = root.get("networks")
+    if networks is not None and networks.value is None:
+        networks = None
+    # A `networks` that is not a mapping is left for validation to refuse, not replaced.
     if uses_default and (networks is None or networks.get(DEFAULT_NETWORK) is None):
-        if networks is None or not networks.is_mapping:
+        if networks is None:
             networks = nodes.mapping(root.location)
             root.set("networks", networks)
-        networks.set(DEFAULT_NETWORK, nodes.mapping(root.location))
+        if networks.is_mapping:
+            networks.set(DEFAULT_NETWORK, nodes.mapping(root.location))
     for section in ("networks", "volumes", "configs", "secrets"):
         resources = root.get(section)
         for key, resource in (

@@ -192,6 +192,10 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise SpecError("a mapping key must be a string", self.location(key_node))
             key = str(key_node.value)
+            if "\0" in key:
+                raise SpecError(
+                    "a key cannot contain a NUL character (\\0)", self.location(key_node)
+                )
             if key in keys:
                 first = keys[key]
                 raise SpecError(
@@ -226,6 +230,10 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode, tag: str) -> Node:
         text = str(node.value)
         location = self.location(node)
+        if "\0" in text:
+            # No Compose value can hold one: the kernel cuts arguments, paths and
+            # environment entries at the first NUL.
+            raise SpecError("a value cannot contain a NUL character (\\0)", location)
         resolved = node.tag
         if tag:
             resolved = self.loader.resolve(yaml.ScalarNode, text, (True, False))

@@ -14,6 +14,8 @@ ROOT_SUITES = ("integration", "e2e")
 IS_ROOT = os.geteuid() == 0
 # Under CI every root test must run: a skip for want of root is a failure there.
 REQUIRE_ROOT = os.environ.get("PYCOMPOSE_REQUIRE_ROOT_TESTS") == "1"
+# Long and huge variants (marker `slow`) run only when asked: `-m slow` or PYCOMPOSE_SLOW=1.
+RUN_SLOW_ENV = "PYCOMPOSE_SLOW"
 
 
 def _suite(item: pytest.Item) -> str | None:
@@ -36,11 +38,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Long trials run only when asked for by marker (`pytest -m slow`).
-    run_slow = "slow" in (config.getoption("markexpr") or "")
+    run_slow = os.environ.get(RUN_SLOW_ENV) == "1" or "slow" in (config.option.markexpr or "")
     for item in items:
-        if item.get_closest_marker("slow") is not None and not run_slow:
-            item.add_marker(pytest.mark.skip(reason="slow: run with -m slow"))
+        if not run_slow and item.get_closest_marker("slow") is not None:
+            item.add_marker(pytest.mark.skip(reason=f"slow: run with -m slow or {RUN_SLOW_ENV}=1"))
         suite = _suite(item)
         if suite in ("unit", "integration", "e2e"):
             item.add_marker(getattr(pytest.mark, suite))

@@ -21,6 +21,8 @@ from runtime.build.errors import BuildError
 DEFAULT_DOCKERFILE = "Dockerfile"
 DEFAULT_IGNORE_FILE = ".dockerignore"
 _PATTERN_CHARACTERS = frozenset("*[]?^\\")
+# Far beyond any real Dockerfile or ignore file.
+MAX_FILE_SIZE = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,28 @@ class BuildContext:
 
 
 def _read(path: Path, what: str) -> bytes:
+    """A Dockerfile or ignore file: a regular file (never a FIFO or device) of bounded size."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
     except FileNotFoundError:
         raise BuildError(f"failed to read {what}: open {path}: no such file or directory") from None
-    except IsADirectoryError:
-        raise BuildError(f"failed to read {what}: {path} is a directory") from None
     except OSError as error:
         raise BuildError(f"failed to read {what} {path}: {error.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise BuildError(f"failed to read {what}: {path} is a directory")
+        if not stat.S_ISREG(mode):
+            raise BuildError(f"failed to read {what}: {path} is not a regular file")
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_FILE_SIZE + 1)
+    except OSError as error:
+        raise BuildError(f"failed to read {what} {path}: {error.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_SIZE:
+        raise BuildError(f"failed to read {what}: {path} is larger than {MAX_FILE_SIZE >> 20} MiB")
+    return data
 
 
 def load_build_context(root: str | os.PathLike[str], dockerfile: str | None = None) -> BuildContext:

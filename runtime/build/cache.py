@@ -11,6 +11,7 @@ derived, so only filesystem steps are looked up.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -189,8 +190,25 @@ class BuildCache:
         return CacheUsage(sum(row["entries"] for row in rows), size, reclaimable)
 
 
+def _remove_cache_mounts(store: Store) -> int:
+    """Delete every RUN --mount=type=cache directory; return the bytes they held."""
+    from runtime.build.run_mounts import CACHE_MOUNTS
+
+    directory = store.layout.root / CACHE_MOUNTS
+    if not directory.exists():
+        return 0
+    size = 0
+    for path in directory.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            size += path.lstat().st_blocks * 512
+    shutil.rmtree(directory, ignore_errors=True)
+    return size
+
+
 def prune_build_cache(store: Store, *, older_than: float | None = None) -> tuple[int, int]:
     """Remove build cache entries (all, or unused for `older_than` seconds) and collect.
+
+    Pruning everything also empties the RUN cache mounts and the digest indexes.
 
     Returns (entries removed, bytes freed). Runs under the exclusive images
     lock, so no build is between recording an entry and using it.
@@ -208,9 +226,10 @@ def prune_build_cache(store: Store, *, older_than: float | None = None) -> tuple
             rows = store.db.query("SELECT key FROM build_cache WHERE last_used < ?", (limit,))
             keys = [row["key"] for row in rows]
         removed = cache.remove(keys)
+        freed = collect(store) if removed else 0
         if older_than is None:
             with store.db.transaction() as conn:
                 conn.execute("DELETE FROM build_source_digests")
                 conn.execute("DELETE FROM build_context_files")
-        freed = collect(store) if removed else 0
+            freed += _remove_cache_mounts(store)
     return removed, freed

@@ -98,6 +98,14 @@ def parse_dockerfile(text: str | bytes, filename: str = "Dockerfile") -> Dockerf
     """Parse and check a whole Dockerfile; raises DockerfileError (`Dockerfile:7: ...`)."""
     if not text:
         raise DockerfileError("the Dockerfile cannot be empty", filename)
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        # No instruction can carry one: the kernel cuts arguments and paths at a NUL.
+        line = raw.count(b"\n", 0, nul) + 1
+        raise DockerfileError(
+            "the Dockerfile holds a NUL character (binary, not text)", filename, line
+        )
     tree = parse_syntax(text, filename)
     meta_args: list[ArgInstruction] = []
     stages: list[tuple[FromInstruction, list[Instruction]]] = []

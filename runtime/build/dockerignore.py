@@ -13,6 +13,8 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+import re2
+
 from runtime.build.errors import IgnorePatternError
 from runtime.build.gotext import trim_space
 
@@ -274,7 +276,7 @@ class Pattern:
     text: str
     exclusion: bool
     kind: str = ""
-    regex: re.Pattern[str] | None = field(default=None, repr=False)
+    regex: re2._Regexp | None = field(default=None, repr=False)
 
     @property
     def dirs(self) -> list[str]:
@@ -330,8 +332,11 @@ class Pattern:
         self.kind = kind
         if kind == "regex":
             try:
-                self.regex = re.compile(_go_regex_to_python(regex + "$"))
-            except re.error:
+                re.compile(_go_regex_to_python(regex + "$"))  # refuses what Go's parser refuses
+                # Matched by RE2, Go's own engine: linear time, where a backtracking engine
+                # takes exponential time on `**/**/**/...` against a deep path.
+                self.regex = re2.compile(regex + "$")
+            except (re.error, re2.error):
                 raise IgnorePatternError(BAD_PATTERN) from None
 
     def match(self, path: str) -> bool:

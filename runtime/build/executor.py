@@ -37,11 +37,12 @@ from runtime.build.executor_state import (
     rfc3339_nano,
 )
 from runtime.build.executor_steps import StepExecutor
-from runtime.build.planner import BuildOptions, BuildPlan, PlannedStage, plan_build
+from runtime.build.planner import BuildOptions, BuildPlan, PlannedStage, Source, plan_build
 from runtime.build.progress import BuildProgress, PlainProgress
 from runtime.build.request import BuildRequest, BuildResult, network_mode
 from runtime.build.source_trees import ContextTree, RootfsTree
-from runtime.build.steps import CopyAction, StageProgram, StageState, Step
+from runtime.build.steps import CopyAction, RunAction, StageProgram, StageState, Step
+from runtime.errors import EngineError
 from runtime.images.creation import images_lock
 from runtime.images.errors import ImageError
 from runtime.images.imagestore import Image, ImageStore
@@ -93,7 +94,7 @@ class _Build:
         self.cache = BuildCache(store)
         self.tree = ContextTree(context)
         self.digests = ContextDigests(store.db, self.tree)
-        self.steps = StepExecutor(store, context, self.tree)
+        self.steps = StepExecutor(store, context, self.tree, self.state_of)
         self.results: dict[int, _StageResult] = {}
         self.bases: dict[str, Image] = {}
         self.executed = 0
@@ -122,8 +123,11 @@ class _Build:
                     reporter=SilentReporter(),
                 ).image
             except ImageError as error:
+                hint = ""
+                if reference.startswith("debian:"):
+                    hint = f" (make it locally with `pycompose image bootstrap {reference}`)"
                 raise BuildError(
-                    f"failed to resolve source metadata for {reference}: {error}"
+                    f"failed to resolve source metadata for {reference}: {error}{hint}"
                 ) from None
         self.bases[reference] = found
         return found
@@ -151,7 +155,11 @@ class _Build:
         base = planned.base
         platform = str(planned.platform or self.plan.options.platform)
         if base.kind == "image":
-            image = self.image(base.reference, planned)
+            try:
+                image = self.image(base.reference, planned)
+            except BuildError as error:
+                line = planned.stage.location.start
+                raise StepFailed(f"{self.plan.dockerfile.filename}:{line}: {error}") from None
             state = BuildState.from_image(image, base_key(image.id, platform))
             start = StageState.from_image(
                 image.runtime_config, str(image.config.get("author") or "")
@@ -175,7 +183,7 @@ class _Build:
     def step(self, program: StageProgram, step: Step, state: BuildState) -> BuildState:
         try:
             contents = self._contents(step)
-        except BuildError as error:
+        except EngineError as error:
             raise self._failure(step, program, f"failed to compute cache key: {error}") from None
         key = step.cache.key(state.key, contents)
         if step.action is None:
@@ -196,7 +204,7 @@ class _Build:
         )
         try:
             layer = self.steps.execute(step.action, state, self.progress.output, source_state)
-        except BuildError as error:
+        except EngineError as error:
             code = error.status.code if isinstance(error, ProcessFailed) else None
             raise self._failure(step, program, str(error), code) from None
         entry = history_entry(step.created_by or "", rfc3339_nano(), empty_layer=False)
@@ -217,18 +225,21 @@ class _Build:
 
     # --- cache inputs -----------------------------------------------------------------------
 
-    def _source_state(self, action: CopyAction) -> BuildState | None:
-        source = action.source
-        if source is None:
-            return None
+    def state_of(self, source: Source) -> BuildState:
+        """The state of a stage built earlier, or of an image."""
         if source.is_stage:
             assert source.stage_index is not None
             return self.results[source.stage_index].state
         image = self.image(source.reference)
         return BuildState.from_image(image, base_key(image.id, str(self.plan.options.platform)))
 
+    def _source_state(self, action: CopyAction) -> BuildState | None:
+        return None if action.source is None else self.state_of(action.source)
+
     def _contents(self, step: Step) -> dict[str, str]:
         action = step.action
+        if isinstance(action, RunAction):
+            return self._mount_contents(action)
         if not step.cache.content_sources or not isinstance(action, CopyAction):
             return {}
         source_state = self._source_state(action)
@@ -242,6 +253,22 @@ class _Build:
                 found[source] = self.steps.download(source, action.checksum)[1]
             else:
                 found[source] = self.digests.digest(source)
+        return found
+
+    def _mount_contents(self, action: RunAction) -> dict[str, str]:
+        """What RUN --mount=type=bind sources hold counts in the key (cache mounts never do)."""
+        found: dict[str, str] = {}
+        for index, (mount, source) in enumerate(
+            zip(action.mounts, action.mount_sources, strict=True)
+        ):
+            if mount.type != "bind":
+                continue
+            path = mount.source or "/"
+            if source is None:
+                digest = self.digests.digest(path)
+            else:
+                digest = self._state_contents(self.state_of(source), (path,))[path]
+            found[f"mount {index} {mount.target}"] = digest
         return found
 
     def _state_contents(self, state: BuildState, sources: tuple[str, ...]) -> dict[str, str]:

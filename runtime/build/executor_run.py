@@ -18,7 +18,6 @@ from pathlib import Path
 
 from runtime.build.errors import BuildError, ProcessFailed
 from runtime.build.executor_network import BuildNetworks
-from runtime.build.mounts import Mount
 from runtime.build.steps import RunAction
 from runtime.build.workspace import PREFIX, StepDirs, Workspace
 from runtime.containers import bundle, rootfs
@@ -131,16 +130,6 @@ class StepRunner:
             os.close(read_end)
             if created:
                 self.runtime.delete(container_id, force=True)
-
-
-def bind_mount(source: Path, target: str, read_only: bool) -> oci.Mount:
-    """An OCI bind mount of a host path into a RUN step."""
-    return oci.Mount(target, "bind", str(source), ["rbind", "ro" if read_only else "rw"])
-
-
-def describe_mount(mount: Mount) -> str:
-    """A RUN --mount as its type and target, for messages."""
-    return f"type={mount.type},target={mount.target}"
 
 
 def sweep_containers(store: Store, build_id: str) -> None:

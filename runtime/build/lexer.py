@@ -19,13 +19,20 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import re2
+
 from runtime.build.errors import ExpansionError
-from runtime.build.gotext import is_digit, is_letter, is_space, quote
+from runtime.build.gotext import SPACE_CHARACTERS, is_digit, is_letter, is_space, quote
 
 EOF_CHAR = ""
 _SPECIAL_PARAMETERS = "@*#?-$!0"
 _PATTERN_SPECIALS = "[]{}.+()|^$"
 _RUNE_ERROR = "\ufffd"
+_RUNS = re.compile(f"[{re.escape(SPACE_CHARACTERS)}]+|[^{re.escape(SPACE_CHARACTERS)}]+")
+# `${a:-${b:-...}}` nests a few levels in real files; deeper is hostile and would exhaust the stack.
+MAX_NESTING = 64
+# ENV A=$A$A doubles a value per line: 40 lines would ask for a terabyte.
+MAX_EXPANSION = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,12 @@ class _Words:
         self.in_word = True
 
     def add_string(self, text: str) -> None:
-        for ch in text:
-            self.add_char(ch)
+        # Run by run rather than character by character: a value can be megabytes long.
+        for run in _RUNS.findall(text):
+            if is_space(run[0]):
+                self.add_char(run[0])
+            else:
+                self.add_raw_char(run)
 
     def add_raw_string(self, text: str) -> None:
         if text:
@@ -106,6 +117,7 @@ class _ShellWord:
         self.word_buffer: list[str] = []
         self.matched: set[str] = set()
         self.unmatched: set[str] = set()
+        self.depth = 0
 
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else EOF_CHAR
@@ -276,14 +288,20 @@ class _ShellWord:
             if not found and self.options.skip_unset:
                 return "${" + name + "}"
             return value
-        if ch == ":":
-            ch = self.next()
-            modifier += ch or _RUNE_ERROR
-            return self._modified(name, ch, modifier, null_is_unset=True)
-        if ch and ch in "+-?#%":
-            return self._modified(name, ch, modifier, null_is_unset=False)
-        if ch == "/":
-            return self._substituted(name)
+        if self.depth >= MAX_NESTING:
+            raise _Failure(f"variables nest more than {MAX_NESTING} levels deep")
+        self.depth += 1
+        try:
+            if ch == ":":
+                ch = self.next()
+                modifier += ch or _RUNE_ERROR
+                return self._modified(name, ch, modifier, null_is_unset=True)
+            if ch and ch in "+-?#%":
+                return self._modified(name, ch, modifier, null_is_unset=False)
+            if ch == "/":
+                return self._substituted(name)
+        finally:
+            self.depth -= 1
         raise _Failure(f"unsupported modifier ({modifier}) in substitution")
 
     def _until(self, stop: str, raw_escapes: bool, missing: str) -> str:
@@ -345,8 +363,12 @@ class _ShellWord:
         return value
 
 
-def _pattern_to_regex(pattern: str, greedy: bool, anchored: bool) -> re.Pattern[str]:
-    """A shell wildcard pattern (`*`, `?`, backslash escapes; no brackets) as a regex."""
+def _pattern_to_regex(pattern: str, greedy: bool, anchored: bool) -> re2._Regexp:
+    """A shell wildcard pattern (`*`, `?`, backslash escapes; no brackets) as a regex.
+
+    Compiled with RE2, the engine of Go's regexps that BuildKit uses: linear time, where a
+    backtracking engine takes exponential time on `*a*a*a*a*b` against a long value.
+    """
     out = ["^"] if anchored else []
     star = ".*" if greedy else ".*?"
     index = 0
@@ -369,7 +391,7 @@ def _pattern_to_regex(pattern: str, greedy: bool, anchored: bool) -> re.Pattern[
             out.append("\\" + ch)
         else:
             out.append(ch)
-    return re.compile("".join(out))
+    return re2.compile("".join(out))
 
 
 def _trim_prefix(pattern: str, value: str, greedy: bool) -> str:
@@ -431,7 +453,7 @@ def _expand_template(template: str, whole: str) -> str:
         rest = after[match.end() :]
 
 
-def _replace_all(regex: re.Pattern[str], value: str, replacement: str) -> str:
+def _replace_all(regex: re2._Regexp, value: str, replacement: str) -> str:
     """Regexp.ReplaceAllString: an empty match right after a match is not replaced."""
     out: list[str] = []
     last_end = 0
@@ -475,6 +497,10 @@ def _run(word: str, env: Mapping[str, str], options: LexerOptions) -> Expansion:
         result, words = shell_word.process_until(EOF_CHAR, options.raw_escapes)
     except _Failure as failure:
         raise ExpansionError(f"failed to process {quote(word)}: {failure}") from None
+    if len(result) > MAX_EXPANSION:
+        raise ExpansionError(
+            f"failed to process {quote(word)}: it expands to more than {MAX_EXPANSION >> 20} MiB"
+        )
     return Expansion(
         result=result,
         words=tuple(words),

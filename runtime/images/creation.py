@@ -80,11 +80,13 @@ def layer_from_upper(
     *,
     exclude: Collection[str] = (),
     exclude_contents: Collection[str] = (),
+    level: int = 6,
 ) -> LayerBlob:
     """Diff an overlay upper dir into a new gzip layer blob (for `commit` and build steps).
 
     `exclude` drops paths (init-layer files such as /etc/hosts); `exclude_contents`
-    keeps a directory but none of what is in it (volume mount points).
+    keeps a directory but none of what is in it (volume mount points); `level`
+    is the gzip level.
     """
     diffs: list[LayerDiff] = []
     layer = store_layer(
@@ -92,6 +94,7 @@ def layer_from_upper(
         lambda sink: diffs.append(
             diff_upper(upper, sink, exclude=exclude, exclude_contents=exclude_contents)
         ),
+        level=level,
     )
     return replace(layer, content_size=diffs[0].content_size)
 

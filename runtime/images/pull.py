@@ -43,6 +43,8 @@ from runtime.store import Store
 MAX_CONCURRENT_DOWNLOADS = 3
 DOWNLOAD_ATTEMPTS = 3
 MAX_CONCURRENT_UNPACKS = 8
+# An image config is read whole; real ones are kilobytes.
+MAX_CONFIG_SIZE = 16 << 20
 
 
 class PullCancelled(ImageError):
@@ -211,6 +213,11 @@ def _parse_config(data: bytes, manifest: Manifest) -> dict[str, Any]:
 def _fetch_config(
     store: Store, client: RegistryClient, descriptor: Descriptor, created: Additions
 ) -> bytes:
+    if descriptor.size > MAX_CONFIG_SIZE:
+        raise RegistryError(
+            f"the image config {descriptor.digest[:19]} claims {descriptor.size} bytes "
+            f"(at most {MAX_CONFIG_SIZE})"
+        )
     if not store.blobs.exists(descriptor.digest):
         _download(store, client, descriptor, created, None, None)
     return store.blobs.read(descriptor.digest)
@@ -235,21 +242,15 @@ def _download(
             response = client.open_blob(descriptor.digest)
             try:
                 with store.blobs.writer(descriptor.digest, descriptor.size) as writer:
-                    while True:
+                    for chunk in response.chunks(CHUNK):
                         if cancel is not None and cancel.is_set():
                             raise PullCancelled("cancelled")
-                        try:
-                            chunk = response.body.read(CHUNK)
-                        except (OSError, ValueError) as exc:
-                            raise RegistryError(
-                                f"download of {descriptor.digest} broke off: {exc}"
-                            ) from exc
-                        if not chunk:
-                            break
                         writer.write(chunk)
                         if reporter:
                             reporter.advance(key, len(chunk))
                     writer.commit()
+            except PullCancelled:
+                raise  # another layer failed first: its error is the one to report
             except RegistryError:
                 if attempt + 1 == DOWNLOAD_ATTEMPTS:
                     raise

@@ -16,7 +16,8 @@ import os
 import socket
 import ssl
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -28,7 +29,13 @@ INSECURE_ENV = "PYCOMPOSE_INSECURE_REGISTRIES"
 REGISTRIES_FILE = Path("/etc/pycompose/registries.json")
 CERTS_DIRS = (Path("/etc/pycompose/certs.d"), Path("/etc/docker/certs.d"))
 TIMEOUT = 60.0
+"""Seconds a registry may stay silent, and the time it has to send a whole small answer."""
 MAX_REDIRECTS = 10
+# Manifests, tokens and error answers are read whole: Docker's distribution refuses manifests
+# over 4 MiB, and so does this reader (a 1 GB "manifest" is an attack, not an image).
+MAX_BODY = 4 << 20
+# A blob download must move at least this much per TIMEOUT window (a slow-loris never ends).
+MIN_RATE = 1024
 USER_AGENT = "pycompose/0.1"
 _REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -56,6 +63,34 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class _Watchdog:
+    """Shuts a connection's socket down when an answer takes longer than its deadline.
+
+    A socket timeout bounds each read, not a whole answer: a server that sends a
+    byte now and then (slow-loris) would hold a read of headers or of a manifest
+    open forever.
+    """
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float):
+        # The socket of this request: a kept-alive connection may have a new one later.
+        self.sock = connection.sock
+        self.fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
 @dataclass
 class Response:
     """An HTTP answer: status, headers, the final URL and the body stream."""
@@ -64,18 +99,72 @@ class Response:
     headers: http.client.HTTPMessage
     url: str
     raw: http.client.HTTPResponse
+    timeout: float = TIMEOUT
+    watchdog: _Watchdog | None = None
+    finished: bool = False
+    """The whole body was read: the connection can carry the next request."""
 
-    def read(self) -> bytes:
+    def read(self, limit: int = MAX_BODY) -> bytes:
+        """The whole (small) body: at most `limit` bytes, within the transport's timeout."""
         try:
-            return self.raw.read()
+            data = self.raw.read(limit + 1)
         except (OSError, http.client.HTTPException) as exc:
-            raise RegistryError(f"reading {self.url} failed: {exc}") from exc
+            raise self._broken(exc) from exc
+        finally:
+            self._disarm()
+        if len(data) > limit:
+            self.raw.close()
+            raise RegistryError(
+                f"{self.url} sent more than {limit} bytes, the limit for this answer"
+            )
+        if self.watchdog is not None and self.watchdog.fired:
+            raise self._broken(TimeoutError())
+        if self.raw.length:  # http.client returns a short body silently
+            raise RegistryError(f"{self.url} cut its answer short ({len(data)} bytes came)")
+        self.finished = True
+        return data
+
+    def chunks(self, size: int) -> Iterator[bytes]:
+        """The body piece by piece; fail if it moves under MIN_RATE bytes a second for a while."""
+        self._disarm()
+        window_start, window_bytes = time.monotonic(), 0
+        while True:
+            try:
+                chunk = self.raw.read1(size)
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                raise self._broken(exc) from exc
+            if not chunk:
+                self.finished = not self.raw.length
+                return
+            window_bytes += len(chunk)
+            now = time.monotonic()
+            if now - window_start >= self.timeout:
+                if window_bytes < MIN_RATE * self.timeout:
+                    raise RegistryError(
+                        f"reading {self.url} stalled: under {MIN_RATE} bytes a second "
+                        f"for {self.timeout:g}s"
+                    )
+                window_start, window_bytes = now, 0
+            yield chunk
+
+    def _disarm(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+
+    def _broken(self, exc: BaseException) -> RegistryError:
+        if (self.watchdog is not None and self.watchdog.fired) or isinstance(
+            exc, TimeoutError | socket.timeout
+        ):
+            return RegistryError(f"reading {self.url} timed out after {self.timeout:g}s")
+        return RegistryError(f"reading {self.url} failed: {exc}")
 
     def close(self) -> None:
+        self._disarm()
         self.raw.close()
 
     @property
     def body(self) -> BinaryIO:
+        self._disarm()
         return self.raw
 
     def header(self, name: str) -> str:
@@ -85,8 +174,9 @@ class Response:
 class Transport:
     """Sends requests, choosing the scheme per registry and reusing connections per thread."""
 
-    def __init__(self, insecure: Iterable[str] | None = None):
+    def __init__(self, insecure: Iterable[str] | None = None, timeout: float = TIMEOUT):
         self.insecure = set(configured_insecure() if insecure is None else insecure)
+        self.timeout = timeout
         self._schemes: dict[str, str] = {}
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -129,7 +219,15 @@ class Transport:
             response.read()
             if not location:
                 raise RegistryError(f"{url} redirected without a Location")
-            url = urljoin(url, location)
+            try:
+                url = urljoin(url, location)
+                urlsplit(url).port  # noqa: B018 - raises on a malformed host or port
+            except ValueError:
+                raise RegistryError(
+                    f"{response.url} redirected to an invalid Location {location!r}"
+                ) from None
+            if urlsplit(url).scheme not in ("https", "http"):
+                raise RegistryError(f"{response.url} redirected to {url!r}, which is not HTTP")
             if urlsplit(url).netloc != origin or urlsplit(url).scheme not in ("https", "http"):
                 current_headers = {
                     k: v for k, v in current_headers.items() if k.lower() != "authorization"
@@ -142,6 +240,8 @@ class Transport:
         self, method: str, url: str, headers: Mapping[str, str], body: bytes | BinaryIO | None
     ) -> Response:
         parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise RegistryError(f"refusing {url!r}: a registry speaks HTTP(S) to a host")
         if parts.scheme == "http" and not self.allows_plain_http(parts.netloc):
             raise RegistryError(
                 f"refusing plain http to {parts.netloc}: list it in {INSECURE_ENV} to allow it"
@@ -151,20 +251,30 @@ class Transport:
             path += "?" + parts.query
         for attempt in (0, 1):
             connection, reused = self._connection(parts.scheme, parts.netloc)
+            watchdog: _Watchdog | None = None
             try:
                 connection.request(method, path, body=body, headers=dict(headers))
+                # From here the whole answer (headers, and a small body) has a deadline.
+                watchdog = _Watchdog(connection, self.timeout)
                 raw = connection.getresponse()
             except (ssl.SSLError, ssl.CertificateError) as exc:
                 self._drop(parts.scheme, parts.netloc)
                 raise RegistryError(f"TLS with {parts.netloc} failed: {exc}") from exc
             except (OSError, http.client.HTTPException) as exc:
+                if watchdog is not None:
+                    watchdog.cancel()
                 self._drop(parts.scheme, parts.netloc)
+                if watchdog is not None and watchdog.fired:
+                    raise RegistryError(
+                        f"{parts.netloc} did not answer within {self.timeout:g}s"
+                    ) from exc
                 rewindable = body is None or isinstance(body, bytes)
                 if reused and attempt == 0 and rewindable:
                     continue
                 raise RegistryError(f"cannot reach {parts.netloc}: {_reason(exc)}") from exc
-            self._local.last[(parts.scheme, parts.netloc)] = raw
-            return Response(raw.status, raw.headers, url, raw)
+            response = Response(raw.status, raw.headers, url, raw, self.timeout, watchdog)
+            self._local.last[(parts.scheme, parts.netloc)] = response
+            return response
         raise AssertionError("unreachable")
 
     def _connection(self, scheme: str, netloc: str) -> tuple[http.client.HTTPConnection, bool]:
@@ -174,16 +284,17 @@ class Transport:
         key = (scheme, netloc)
         connection = self._local.pool.get(key)
         last = self._local.last.get(key)
-        if connection is not None and (last is None or last.isclosed()):
+        # A connection whose last answer was left half read has the rest of it still coming.
+        if connection is not None and (last is None or last.finished):
             return connection, True
         if connection is not None:
             connection.close()
         if scheme == "https":
             connection = http.client.HTTPSConnection(
-                netloc, timeout=TIMEOUT, context=self._tls_context(netloc)
+                netloc, timeout=self.timeout, context=self._tls_context(netloc)
             )
         else:
-            connection = http.client.HTTPConnection(netloc, timeout=TIMEOUT)
+            connection = http.client.HTTPConnection(netloc, timeout=self.timeout)
         self._local.pool[key] = connection
         self._local.last.pop(key, None)
         return connection, False

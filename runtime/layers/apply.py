@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import io
+import math
 import os
 import shutil
 import stat
@@ -38,6 +39,47 @@ OPAQUE_XATTR = "trusted.overlay.opaque"
 # Overlay's own attributes in a layer could redirect lookups out of the layer: never set them.
 FORBIDDEN_XATTR_PREFIX = "trusted.overlay."
 _RESOLVE = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
+# Go's archive/tar (Docker's reader) refuses pax and GNU long-name headers above 1 MiB: read
+# whole into memory, a gzip of a gigabyte of zeros would otherwise be a gigabyte there.
+MAX_SPECIAL_HEADER = 1 << 20
+_SPECIAL_HEADERS = (
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+    tarfile.SOLARIS_XHDTYPE,
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+)
+# Small reads (headers) from the tar stream copy the rest of its buffer each time.
+_TAR_BUFFER = 64 << 10
+_MAX_ID = (1 << 32) - 2
+_PARENT_PROBLEMS = {
+    errno.ENOTDIR: "a parent is not a directory",
+    errno.ELOOP: "a parent is a loop of symlinks",
+    errno.ENAMETOOLONG: "its path is too long",
+}
+_MAX_MTIME_NS = (1 << 63) - 1
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A tar header reader that refuses oversized pax/long-name headers and sparse files."""
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _SPECIAL_HEADERS and self.size > MAX_SPECIAL_HEADER:
+            raise LayerError(
+                f"layer has a {self.size}-byte extended header (at most {MAX_SPECIAL_HEADER})"
+            )
+        if self.type == tarfile.GNUTYPE_SPARSE:
+            raise LayerError(f"layer entry {self.name!r} is a sparse file, which is not supported")
+        return super()._proc_member(tarfile_)  # type: ignore[misc]
+
+    def _refuse_sparse(self, *_: object) -> None:
+        # Sparse maps are read whole before an entry is seen: a map of a billion holes
+        # would be a billion numbers in memory. Layers made by image builders have none.
+        raise LayerError("layer has a sparse file, which is not supported")
+
+    _proc_gnusparse_00 = _refuse_sparse
+    _proc_gnusparse_01 = _refuse_sparse
+    _proc_gnusparse_10 = _refuse_sparse
 
 
 @dataclass(frozen=True)
@@ -86,8 +128,9 @@ def apply_layer(
             with tarfile.open(
                 fileobj=tar_stream,
                 mode="r|",
-                bufsize=CHUNK,
+                bufsize=_TAR_BUFFER,
                 errorlevel=2,
+                tarinfo=_BoundedTarInfo,
             ) as archive:
                 for member in archive:
                     extractor.apply(member, archive)
@@ -125,6 +168,7 @@ class _Extractor:
     def apply(self, member: tarfile.TarInfo, archive: tarfile.TarFile) -> None:
         parts = split_entry_name(member.name)
         self.entries += 1
+        _check_header(member)
         if not parts:
             if member.isdir():
                 self._set_metadata_fd(self.root_fd, member)
@@ -178,7 +222,9 @@ class _Extractor:
             return self._open_dir(parents)
         except SyscallError as exc:
             if exc.errno != errno.ENOENT:
-                raise LayerError(f"layer entry {entry!r}: a parent is not a directory") from exc
+                raise LayerError(
+                    f"layer entry {entry!r}: {_PARENT_PROBLEMS.get(exc.errno, exc)}"
+                ) from exc
         # Follow symlinks (confined) to where the directory belongs, then make what is missing.
         try:
             resolved = resolve_in_root(self.root_path, "/".join(parents))
@@ -347,6 +393,27 @@ def _xattrs(member: tarfile.TarInfo) -> list[tuple[str, bytes]]:
             continue
         found.append((attribute, value.encode("utf-8", "surrogateescape")))
     return found
+
+
+def _check_header(member: tarfile.TarInfo) -> None:
+    """Refuse names and numbers the kernel cannot take (they would fail deep in a syscall)."""
+    if "\0" in member.name or "\0" in member.linkname:
+        raise LayerError(f"layer entry {member.name!r} has a NUL character in its name or link")
+    if member.issparse():
+        raise LayerError(f"layer entry {member.name!r} is a sparse file, which is not supported")
+    for what, value in (("owner", member.uid), ("group", member.gid)):
+        if not 0 <= value <= _MAX_ID:
+            raise LayerError(f"layer entry {member.name!r} has an invalid {what} id {value}")
+    if (member.ischr() or member.isblk()) and not (
+        0 <= member.devmajor < 1 << 12 and 0 <= member.devminor < 1 << 20
+    ):
+        raise LayerError(
+            f"layer entry {member.name!r} has an invalid device number "
+            f"{member.devmajor}:{member.devminor}"
+        )
+    mtime = float(member.mtime)
+    if not (math.isfinite(mtime) and abs(mtime) * 1_000_000_000 < _MAX_MTIME_NS):
+        raise LayerError(f"layer entry {member.name!r} has an invalid time {member.mtime}")
 
 
 def _mtime_ns(member: tarfile.TarInfo) -> int:

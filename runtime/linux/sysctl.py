@@ -37,6 +37,29 @@ def check_namespaced(key: str, host_network: bool = False) -> None:
     raise SysctlError(f"sysctl {key} is not namespaced and would change the host")
 
 
+# Which namespace isolates which keys (the rest are the host's: refused).
+_IPC_KEYS = {key for key in NAMESPACED_KEYS if key.startswith(("kernel.msg", "kernel.s"))}
+_UTS_KEYS = {"kernel.domainname", "kernel.hostname"}
+
+
+def check_isolated(key: str, own_namespaces: set[str]) -> None:
+    """Refuse a key unless the container has its own namespace for it (as runc checks).
+
+    `own_namespaces` are the OCI namespace types the container does not share with
+    the host ("network", "ipc", "uts"...).
+    """
+    if key in _UTS_KEYS:
+        needed = "uts"
+    elif key in _IPC_KEYS or key.startswith("fs.mqueue."):
+        needed = "ipc"
+    elif key.startswith("net."):
+        needed = "network"
+    else:
+        raise SysctlError(f"sysctl {key} is not namespaced and would change the host")
+    if needed not in own_namespaces:
+        raise SysctlError(f"sysctl {key} needs a {needed} namespace of the container's own")
+
+
 def write_sysctl(key: str, value: str) -> None:
     """Write /proc/sys/<key with dots as slashes>."""
     path = "/proc/sys/" + key.replace(".", "/")

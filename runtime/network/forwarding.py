@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 
 from runtime.network import links
@@ -27,9 +28,19 @@ STATE_DIR = Path(DEFAULT_RUN_ROOT) / "forwarding"
 VETH_PREFIX = "pcv"
 
 
+SO_NETNS_COOKIE = 71
+
+
 def _state_path() -> Path:
-    inode = os.stat("/proc/thread-self/ns/net").st_ino
-    return STATE_DIR / f"net-{inode}.json"
+    """This network namespace's record, named by its cookie.
+
+    The kernel never reuses a namespace cookie before reboot, unlike the
+    namespace file's inode number: a record left by a namespace that died is
+    never mistaken for the record of a new one.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        cookie = int.from_bytes(probe.getsockopt(socket.SOL_SOCKET, SO_NETNS_COOKIE, 8), "little")
+    return STATE_DIR / f"netns-{cookie}.json"
 
 
 def _load(path: Path) -> tuple[set[str], dict[str, str]]:

@@ -10,6 +10,7 @@ then, for `create`, waiting on the exec fifo until `start`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import traceback
@@ -97,7 +98,10 @@ def become_process(plan: ProcessPlan, channels: Channels, console: bool = False)
     os.setresuid(plan.uid, plan.uid, plan.uid)
     capabilities.keep_capabilities_across_setuid(False)
     if caps is not None:
-        capabilities.apply_sets(caps)
+        if _needs_fifo_override(plan, channels):
+            capabilities.apply_sets(_with_fifo_override(caps))
+        else:
+            capabilities.apply_sets(caps)
     if plan.umask is not None:
         os.umask(plan.umask)
     try:
@@ -120,14 +124,43 @@ def become_process(plan: ProcessPlan, channels: Channels, console: bool = False)
 def exec_process(plan: ProcessPlan, executable: str, channels: Channels) -> None:
     """Wait for `start` (if there is a fifo), load seccomp late if no_new_privs, execve."""
     if channels.fifo_fd is not None:
+        override = _needs_fifo_override(plan, channels)
         fd = os.open(f"/proc/self/fd/{channels.fifo_fd}", os.O_WRONLY | os.O_CLOEXEC)
         os.write(fd, b"0")
         os.close(fd)
         os.close(channels.fifo_fd)
+        if override and plan.capabilities is not None:
+            capabilities.apply_sets(plan.capabilities)
     if plan.seccomp is not None and plan.no_new_privileges:
         install_filter(plan.seccomp)
     process.reset_signals()
     os.execve(executable, plan.args, dict(_split_env(plan.env)))
+
+
+def _needs_fifo_override(plan: ProcessPlan, channels: Channels) -> bool:
+    """Whether the process, once the user, could not reopen the exec fifo by itself.
+
+    The process stays non-dumpable until execve, so /proc/self/fd belongs to
+    root; a non-root user without CAP_DAC_OVERRIDE cannot reopen the fifo
+    through it. Such a process keeps CAP_DAC_OVERRIDE until `start` released
+    it, then takes its configured capabilities before execve.
+    """
+    caps = plan.capabilities
+    return (
+        channels.fifo_fd is not None
+        and plan.uid != 0
+        and caps is not None
+        and "CAP_DAC_OVERRIDE" not in caps.effective
+    )
+
+
+def _with_fifo_override(caps: capabilities.CapabilitySets) -> capabilities.CapabilitySets:
+    return dataclasses.replace(
+        caps,
+        effective=(*caps.effective, "CAP_DAC_OVERRIDE"),
+        permitted=(*caps.permitted, "CAP_DAC_OVERRIDE"),
+        ambient=(),
+    )
 
 
 def _split_env(env: list[str]) -> list[tuple[str, str]]:

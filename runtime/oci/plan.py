@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runtime.errors import EngineError
-from runtime.linux import capabilities, rlimits
+from runtime.linux import capabilities, rlimits, sysctl
 from runtime.linux.cgroups import CgroupDriver, CgroupMount
 from runtime.linux.devices import DEFAULT_DEVICES, DeviceNode
 from runtime.linux.mounts import PROPAGATION_OPTIONS
 from runtime.linux.namespaces import NamespaceRequest
 from runtime.linux.seccomp import compile_cached
-from runtime.oci.spec import Process, Spec
+from runtime.oci.spec import Namespace, Process, Spec
 
 
 class PlanError(EngineError):
@@ -71,6 +71,20 @@ class ContainerPlan:
     readonly_paths: list[str]
     root_propagation: int
     process: ProcessPlan
+
+
+_PROC_NAMES = {"network": "net", "mount": "mnt"}
+
+
+def _is_hosts(namespace: Namespace) -> bool:
+    """Whether a namespace path names the namespace this process (the host's side) is in."""
+    name = _PROC_NAMES.get(namespace.type, namespace.type)
+    try:
+        joined = os.stat(namespace.path or "")
+        mine = os.stat(f"/proc/self/ns/{name}")
+    except OSError:
+        return False
+    return (joined.st_dev, joined.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def plan_process(
@@ -169,6 +183,12 @@ def plan_container(
                 device.gid or 0,
             )
         )
+    own = {ns.type for ns in spec.linux.namespaces if not ns.path or not _is_hosts(ns)}
+    for key in spec.linux.sysctl:
+        try:
+            sysctl.check_isolated(key, own)
+        except sysctl.SysctlError as exc:
+            raise PlanError(str(exc)) from None
     propagation = PROPAGATION_OPTIONS.get(spec.linux.rootfs_propagation or "rslave")
     if propagation is None:
         raise PlanError(f"unknown rootfsPropagation {spec.linux.rootfs_propagation!r}")

@@ -98,4 +98,7 @@ class Layout:
             self.run_containers,
         ):
             path.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.root, 0o711)
+        # Only root may traverse the root: image snapshots and volumes hold setuid-root
+        # programs (an image's, or one a container wrote into a volume) that any host user
+        # could otherwise run through their paths here (as Docker's 0710 /var/lib/docker).
+        os.chmod(self.root, 0o700)

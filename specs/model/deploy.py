@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, field_serializer, field_validator
 
 from specs.model.base import SpecModel
-from specs.model.scalars import ByteSize, Cpus, Duration, NonNegative
+from specs.model.scalars import ByteSize, Cpus, Duration, Int64, NonNegative
 
 
 class ResourceLimits(SpecModel):
@@ -21,7 +21,7 @@ class ResourceLimits(SpecModel):
     """CPU time as a number of CPUs (0.5 is half of one)."""
     memory: ByteSize | None = None
     """Memory in bytes."""
-    pids: int | None = None
+    pids: Int64 | None = None
     """Number of processes; -1 for no limit."""
 
     @field_serializer("memory", when_used="json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from specs.model.base import SpecModel
-from specs.model.scalars import FileMode
+from specs.model.scalars import ContainerPath, FileMode
 
 CONFIG_SOURCES = ("file", "content", "environment")
 SECRET_SOURCES = ("file", "environment")
@@ -62,7 +62,7 @@ class FileReference(SpecModel):
 
     source: str
     """The key of the config or secret in the project."""
-    target: str
+    target: ContainerPath
     """Absolute path in the container (`/<source>` for configs, `/run/secrets/<source>` for secrets)."""
     uid: str | None = None
     gid: str | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from specs.model.base import SpecModel
 from specs.model.scalars import Duration, NonNegative
+from specs.units import MILLISECOND, format_duration
 
 TEST_KINDS = ("NONE", "CMD", "CMD-SHELL")
 
@@ -28,6 +29,19 @@ class Healthcheck(SpecModel):
     """Time between checks during the start period, in nanoseconds (default 5s)."""
 
     rewritten = frozenset({"disable"})
+
+    @field_validator("interval", "timeout", "start_period", "start_interval")
+    @classmethod
+    def _check_timing(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # Docker's API refuses a negative time, and (but for start_period) one under 1ms; 0 is
+        # the default.
+        if value is None or value == 0:
+            return value
+        least = 0 if info.field_name == "start_period" else MILLISECOND
+        if value < least:
+            text = "0" if least == 0 else "1ms (or 0 for the default)"
+            raise ValueError(f"{format_duration(value)} is too short (at least {text})")
+        return value
 
     @field_validator("test")
     @classmethod

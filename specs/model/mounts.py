@@ -58,6 +58,14 @@ class Mount(SpecModel):
     tmpfs: TmpfsOptions | None = None
 
     unsupported = frozenset({"image"})
+
+    @field_validator("target")
+    @classmethod
+    def _not_the_root(cls, value: str) -> str:
+        if value == "/":
+            raise ValueError("a mount cannot replace the container's root directory (target /)")
+        return value
+
     always_dumped = frozenset({"type"})
 
     @field_validator("type", mode="before")

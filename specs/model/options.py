@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from specs.model.base import SpecModel
+from specs.model.scalars import Int64
 
 Condition = Literal["service_started", "service_healthy", "service_completed_successfully"]
 ULIMIT_NAMES = frozenset(
@@ -65,8 +66,8 @@ class Logging(SpecModel):
 class Ulimit(SpecModel):
     """A resource limit of the container's processes (`ulimit -n` and friends)."""
 
-    soft: int
-    hard: int
+    soft: Int64
+    hard: Int64
 
     @model_validator(mode="after")
     def _soft_below_hard(self) -> Ulimit:

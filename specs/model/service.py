@@ -16,7 +16,17 @@ from specs.model.mounts import Device, Mount
 from specs.model.networks import ServiceNetwork
 from specs.model.options import ULIMIT_NAMES, Dependency, EnvFile, Logging, Ulimit
 from specs.model.ports import Port
-from specs.model.scalars import Duration, IPAddress, NonNegative, Signal, SizeOrUnlimited
+from specs.model.scalars import (
+    ContainerPath,
+    Duration,
+    HostName,
+    IPAddress,
+    NonNegative,
+    Signal,
+    SizeOrUnlimited,
+    VariableName,
+    Word,
+)
 from specs.suggestions import did_you_mean
 
 CAPABILITIES = frozenset(
@@ -148,9 +158,9 @@ class Service(SpecModel):
     """Replaces the image's CMD; None keeps it."""
     entrypoint: list[str] | None = None
     """Replaces the image's ENTRYPOINT; None keeps it, [] clears it."""
-    working_dir: str | None = None
+    working_dir: ContainerPath | None = None
     user: str | None = None
-    environment: dict[str, str] = Field(default_factory=dict)
+    environment: dict[VariableName, str] = Field(default_factory=dict)
     """The container's variables: `env_file` contents overlaid with `environment`;
     variables without a value took theirs from the project's environment or were dropped."""
     env_file: list[EnvFile] = Field(default_factory=list)
@@ -169,8 +179,8 @@ class Service(SpecModel):
 
     # Identity and order.
     container_name: str | None = None
-    hostname: str | None = None
-    domainname: str | None = None
+    hostname: HostName | None = None
+    domainname: HostName | None = None
     depends_on: dict[str, Dependency] = Field(default_factory=dict)
     """Services to wait for, including those Compose implies (links, `service:` namespaces,
     volumes_from)."""
@@ -187,11 +197,11 @@ class Service(SpecModel):
     """Ports declared but not published, as `PORT[-END]/PROTOCOL`."""
     links: list[str] = Field(default_factory=list)
     """`service` or `service:alias`."""
-    extra_hosts: dict[str, list[IPAddress | Literal["host-gateway"]]] = Field(default_factory=dict)
+    extra_hosts: dict[Word, list[IPAddress | Literal["host-gateway"]]] = Field(default_factory=dict)
     """More /etc/hosts entries: host name to addresses."""
     dns: list[IPAddress] = Field(default_factory=list)
-    dns_search: list[str] = Field(default_factory=list)
-    dns_opt: list[str] = Field(default_factory=list)
+    dns_search: list[Word] = Field(default_factory=list)
+    dns_opt: list[Word] = Field(default_factory=list)
 
     # Storage.
     volumes: list[Mount] = Field(default_factory=list)

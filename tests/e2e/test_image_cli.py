@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -81,7 +82,7 @@ def test_local_image_lifecycle(cli, rootfs_tar: Path, tmp_path: Path) -> None:  
     assert streamed[:512] and tarfile.is_tarfile(io.BytesIO(streamed))
     cli("image", "rm", "box:1")
     assert "Loaded image: box:1" in cli("image", "load", input=gzip.compress(streamed)).stdout
-    assert "Images   1" in cli("system", "df").stdout
+    assert re.search(r"^Images +1 ", cli("system", "df").stdout, re.MULTILINE)
     missing = cli("image", "inspect", "nothing:here", ok=False)
     assert (
         missing.returncode == 1

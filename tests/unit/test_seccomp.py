@@ -50,6 +50,8 @@ DEFAULT = default_profile(DOCKER_DEFAULT_CAPABILITIES)
         ("libc.personality(0x0040000)", errno.EPERM),  # ADDR_NO_RANDOMIZE
         ("libc.socket(40, 1, 0)", errno.EPERM),  # AF_VSOCK
         ("libc.socket(1, 1, 0)", 0),
+        ("libc.socket(38, 5, 0)", errno.EAFNOSUPPORT),  # AF_ALG
+        ("libc.syscall(425, 1, 0)", errno.EPERM),  # io_uring_setup
         ("libc.syscall(435, 0, 0)", errno.ENOSYS),  # clone3 falls back to clone
         ("libc.syscall(167, 0, 0)", errno.EPERM),  # swapon
     ],

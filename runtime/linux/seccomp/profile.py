@@ -4,7 +4,8 @@ Docker's profile is an allowlist: everything not named fails with EPERM. Some
 calls are allowed only with a capability (mount with CAP_SYS_ADMIN, ptrace
 with CAP_SYS_PTRACE, ...) or only with safe arguments (clone without
 namespace flags, personality with the few harmless values, socket for any
-family but AF_VSOCK). Those conditions are resolved here, for the container's
+family but AF_VSOCK). Two departures, both refusals: io_uring is left out, as
+Docker has since 23.0, and AF_ALG sockets fail (see AF_ALG). Those conditions are resolved here, for the container's
 capability set and architecture, the way Docker resolves them before handing
 the profile to the runtime; the result is plain OCI that runc and crun read too.
 """
@@ -34,7 +35,7 @@ epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2 epol
 epoll_wait_old eventfd eventfd2 _newselect pause poll ppoll ppoll_time64 pselect6
 pselect6_time64 select signalfd signalfd4 timerfd_create timerfd_gettime timerfd_gettime64
 timerfd_settime timerfd_settime64 io_cancel io_destroy io_getevents io_pgetevents
-io_pgetevents_time64 io_setup io_submit io_uring_enter io_uring_register io_uring_setup
+io_pgetevents_time64 io_setup io_submit
 """
 _MEMORY = """
 brk madvise membarrier memfd_create memfd_secret mincore mlock mlock2 mlockall mmap mmap2
@@ -117,6 +118,10 @@ _PERSONALITIES = (0x0, 0x8, 0x20000, 0x20008, 0xFFFFFFFF)
 # clone(2) flags that create namespaces; without CAP_SYS_ADMIN they are refused.
 CLONE_NAMESPACE_FLAGS = 0x7E020000
 AF_VSOCK = 40
+# Beyond Docker's profile: the kernel crypto sockets (AF_ALG) have been a way in for several
+# kernel exploits and are seldom needed in a container; they fail as if the kernel had none.
+AF_ALG = 38
+EAFNOSUPPORT = 97
 ENOSYS = 38
 EPERM = 1
 
@@ -131,6 +136,16 @@ def default_profile(capabilities: Iterable[str], arch: str | None = None) -> dic
         if cap in caps:
             allowed.update(names.split())
     rules: list[dict[str, Any]] = [{"names": sorted(allowed), "action": "SCMP_ACT_ALLOW"}]
+    # Before the socket rule that allows it: first match wins here, the stricter action in
+    # libseccomp (runc, crun), so both refuse it.
+    rules.append(
+        {
+            "names": ["socket"],
+            "action": "SCMP_ACT_ERRNO",
+            "errnoRet": EAFNOSUPPORT,
+            "args": [{"index": 0, "value": AF_ALG, "op": "SCMP_CMP_EQ"}],
+        }
+    )
     rules.append(
         {
             "names": ["socket"],

@@ -194,10 +194,20 @@ def test_saved_image_reads_back_with_skopeo_and_umoci(
         assert tree(root) == tree(bundle / "rootfs")
 
 
-def test_rebuild_is_cached_and_an_edit_reruns_from_its_copy(builder: Builder, store: Store) -> None:
+def test_rebuild_is_cached_and_an_edit_reruns_from_its_copy(
+    builder: Builder, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime.build.workspace import Workspace
+
     context = _context(builder)
     first = builder.build(context, tags=("demo:3",))
-    second = builder.build(context, tags=("demo:3",))
+    with monkeypatch.context() as patched:
+
+        def no_scratch_space(self: Workspace) -> Workspace:
+            raise AssertionError("a build that is all cache hits mounts nothing")
+
+        patched.setattr(Workspace, "open", no_scratch_space)
+        second = builder.build(context, tags=("demo:3",))
     assert (second.executed, second.cached) == (0, 9)
     assert second.id == first.id
     assert builder.output.count("CACHED [") == 9
@@ -275,3 +285,69 @@ def test_interrupted_build_leaves_nothing(builder: Builder, store: Store) -> Non
             Interrupting(io.StringIO()),
         )
     assert ImageStore(store).find("slow:1") is None
+
+
+def test_scratch_heredoc_copy_url_workdir_owner_and_onbuild(
+    builder: Builder, store: Store, tmp_path: Path
+) -> None:
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"downloaded\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Last-Modified", "Wed, 01 Jan 2020 00:00:00 GMT")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/files/remote.txt"
+    try:
+        parent = builder.context(
+            {"Dockerfile": "FROM busybox\nONBUILD RUN echo triggered > /onbuild\n"}, "parent"
+        )
+        builder.build(parent, tags=("parent:1",), network="none")
+        context = builder.context(
+            {
+                "Dockerfile": (
+                    "FROM scratch AS files\n"
+                    "COPY <<EOF /greeting.txt\nhello ${WHO:-there}\nEOF\n"
+                    f"ADD {url} /downloads/\n"
+                    "FROM parent:1\n"
+                    "USER app\n"
+                    "WORKDIR /home/app/work\n"
+                    "COPY --from=files / /files/\n"
+                )
+            }
+        )
+        result = builder.build(context, network="none")
+        assert "[files 1/2] COPY <<EOF /greeting.txt" in builder.output
+        assert "[stage-1 2/4] ONBUILD RUN echo triggered > /onbuild" in builder.output
+        # The download's content is part of the key: the same content, all cached.
+        assert builder.build(context, network="none").executed == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    with overlay_view(ImageStore(store).lower_dirs(result.image), tmp_path / "view") as root:
+        assert (root / "onbuild").read_text() == "triggered\n"
+        work = os.lstat(root / "home/app/work")
+        assert (work.st_uid, work.st_gid) == (1000, 1000)  # WORKDIR made as the USER
+        assert (root / "files/greeting.txt").read_text() == "hello there\n"
+        downloaded = os.lstat(root / "files/downloads/remote.txt")
+        assert downloaded.st_mode & 0o7777 == 0o600 and int(downloaded.st_mtime) == 1577836800
+        assert (root / "files/downloads/remote.txt").read_text() == "downloaded\n"
+
+
+def test_unknown_user_fails_at_its_step(builder: Builder) -> None:
+    context = builder.context({"Dockerfile": "FROM busybox\nUSER ghost\nRUN id\n"}, "ghost")
+    with pytest.raises(StepFailed, match=r"^Dockerfile:3: unable to find user ghost"):
+        builder.build(context, network="none")
+    chown = builder.context({"Dockerfile": "FROM busybox\nCOPY --chown=ghost Dockerfile /\n"})
+    with pytest.raises(StepFailed, match=r"^Dockerfile:2: unable to convert uid/gid chown string"):
+        builder.build(chown, network="none")

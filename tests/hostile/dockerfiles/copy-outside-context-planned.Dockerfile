@@ -1,0 +1,3 @@
+FROM busybox
+COPY ../../../etc/passwd /x
+COPY /etc/shadow /y

@@ -1,0 +1,2 @@
+# escape=a
+FROM busybox

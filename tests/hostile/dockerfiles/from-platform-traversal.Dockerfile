@@ -1,0 +1,1 @@
+FROM --platform=linux/../../etc busybox

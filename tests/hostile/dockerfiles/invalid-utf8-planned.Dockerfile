@@ -1,0 +1,3 @@
+FROM busybox
+RUN echo ÿþ
+LABEL k=Ã(

@@ -1,0 +1,2 @@
+FROM busybox
+COPY --chmod=77777777777 a /a

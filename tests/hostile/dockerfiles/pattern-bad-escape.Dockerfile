@@ -1,0 +1,3 @@
+FROM busybox
+ENV B=x
+ENV X=${B#\a}
