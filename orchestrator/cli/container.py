@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -196,20 +196,27 @@ def run_or_create(
     if code is None:
         return
     if rm:
-        containers.wait_for(container.id, _settled, timeout=60)
-        if containers.find(container.id) is not None:
-            containers.remove(container.id, force=True, volumes=True)
+        _removed(containers, container.id)
     raise typer.Exit(code)
 
 
-def _settled(container: object) -> bool:
-    from runtime.containers.state import LIVE_STATUSES
+def _removed(containers: Any, container_id: str) -> None:
+    """`--rm`: the monitor's exit command removes the container; wait for it (or do it)."""
+    from runtime.containers.errors import ContainerNotFound
 
-    return container is None or container.state.status not in LIVE_STATUSES  # type: ignore[attr-defined]
+    try:
+        containers.wait_for(container_id, lambda c: c is None, timeout=30)
+    except TimeoutError:
+        try:
+            containers.remove(container_id, force=True, volumes=True)
+        except ContainerNotFound:
+            pass
 
 
-app.command("run", context_settings=POSITIONAL)(run_or_create)
-app.command("create", context_settings=POSITIONAL)(run_or_create)
+app.command("run", context_settings=POSITIONAL, help="Create and start a container.")(run_or_create)
+app.command("create", context_settings=POSITIONAL, help="Create a container, not started.")(
+    run_or_create
+)
 
 
 @app.command("start", context_settings={"help_option_names": ["--help"]})

@@ -308,8 +308,12 @@ def stop_container(
 
 
 def stop_waiting_monitor(manager: Containers, row: state.Row) -> None:
-    """A monitor still waiting for its first attach client is told to give up, and waited for."""
-    if state.monitor_alive(row):
+    """A monitor still waiting for its first attach client is told to give up, and waited for.
+
+    Only while the container is "created": a monitor of an exited container is
+    finishing (it may be running the exit command that called us).
+    """
+    if row["status"] == "created" and state.monitor_alive(row):
         paths = ContainerPaths(manager.store.layout, row["id"])
         protocol.send_message(str(paths.attach_socket), protocol.STOP)
         wait_gone(int(row["monitor_pid"]), int(row["monitor_start"]), MONITOR_EXIT_TIMEOUT)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from runtime.containers import records
@@ -20,7 +21,7 @@ from runtime.containers.model import Container, Event
 from runtime.containers.names import ID_RE, check_name, generated_name
 from runtime.containers.paths import events_bell
 from runtime.containers.state import container_from_row
-from runtime.store import FileLock, Store
+from runtime.store import Store
 
 
 class Registry:
@@ -34,13 +35,22 @@ class Registry:
         self.bell.parent.mkdir(parents=True, exist_ok=True)
         self.bell.touch()
 
-    def lock(self, container_id: str) -> FileLock:
-        """The lock of one container's pieces."""
-        return self.store.lock(f"container-{container_id}")
+    @contextmanager
+    def lock(self, container_id: str) -> Iterator[None]:
+        """Hold the lock of one container's pieces.
 
-    def forget_lock(self, container_id: str) -> None:
-        """Delete a removed container's lock file."""
-        (self.store.layout.locks / f"container-{container_id}.lock").unlink(missing_ok=True)
+        Whoever holds it last after the container's row is gone deletes the lock
+        file: a removal does, and so does a late comer (an exit command finishing
+        after `rm`), which would otherwise leave a new file behind.
+        """
+        lock = self.store.lock(f"container-{container_id}")
+        with lock:
+            try:
+                yield
+            finally:
+                row = self.db.query_one("SELECT 1 FROM containers WHERE id = ?", (container_id,))
+                if row is None:
+                    lock.path.unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
 

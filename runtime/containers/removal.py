@@ -65,7 +65,6 @@ def remove_container(
         shutil.rmtree(paths.directory, ignore_errors=True)
         shutil.rmtree(paths.run_directory, ignore_errors=True)
         manager.registry.delete(container_id, container.name, container.image)
-    manager.registry.forget_lock(container_id)
 
 
 def prune_containers(
