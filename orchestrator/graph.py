@@ -184,15 +184,6 @@ class ServiceGraph:
             chosen |= nx.ancestors(self.graph, name)
         return chosen
 
-    def with_dependents(self, services: Iterable[str]) -> set[str]:
-        """The services and everything that needs them, transitively (`stop db`)."""
-        import networkx as nx
-
-        chosen = set(services)
-        for name in list(chosen):
-            chosen |= nx.descendants(self.graph, name)
-        return chosen
-
     def namespace_dependents(self, service: str) -> set[str]:
         """Services living in `service`'s namespaces, transitively: a recreation of
         `service` takes them with it, since a running process cannot change namespace."""
@@ -221,10 +212,6 @@ class ServiceGraph:
 
         graph = self.graph if services is None else self.graph.subgraph(services)
         return [sorted(wave) for wave in nx.topological_generations(graph)]
-
-    def stop_order(self, services: Iterable[str] | None = None) -> list[list[str]]:
-        """Waves to stop in: dependents before what they depend on."""
-        return list(reversed(self.waves(services)))
 
     def replicas(self, scale: Mapping[str, int]) -> nx.DiGraph:
         """The graph of containers: a node `(service, number)` per replica, and an edge

@@ -22,15 +22,10 @@ IMAGE = PREFIX + "image"
 ONEOFF = PREFIX + "oneoff"
 WORKING_DIR = PREFIX + "project.working_dir"
 CONFIG_FILES = PREFIX + "project.config_files"
-ENVIRONMENT_FILE = PREFIX + "project.environment_file"
 DEPENDS_ON = PREFIX + "depends_on"
 COMPOSE_VERSION = PREFIX + "version"
 NETWORK = PREFIX + "network"
 VOLUME = PREFIX + "volume"
-REPLACE = PREFIX + "replace"
-# pycompose's own: the restart policy and whether a user stopped the container by hand,
-# which `system restore` reads after a reboot.
-STOPPED_BY_USER = "io.pycompose.stopped-by-user"
 
 
 @dataclass(frozen=True)
@@ -50,15 +45,14 @@ def container_labels(
     image_id: str,
     working_dir: str,
     config_files: list[str],
-    depends_on: Mapping[str, tuple[str, bool, bool]],
-    environment_files: list[str] | None = None,
+    depends_on: Mapping[str, tuple[str, bool]],
 ) -> dict[str, str]:
     """The Compose labels of one container of a service.
 
-    `depends_on` maps a dependency to (condition, restart, required), written as
-    Compose writes it: `db:service_healthy:false,cache:service_started:true`.
+    `depends_on` maps a dependency to (condition, restart), written as Compose writes
+    it: `db:service_healthy:false,cache:service_started:true`.
     """
-    labels = {
+    return {
         PROJECT: identity.project,
         SERVICE: identity.service,
         NUMBER: str(identity.number),
@@ -69,13 +63,10 @@ def container_labels(
         CONFIG_FILES: ",".join(config_files),
         DEPENDS_ON: ",".join(
             f"{name}:{condition}:{'true' if restart else 'false'}"
-            for name, (condition, restart, _required) in sorted(depends_on.items())
+            for name, (condition, restart) in sorted(depends_on.items())
         ),
         COMPOSE_VERSION: version(),
     }
-    if environment_files:
-        labels[ENVIRONMENT_FILE] = ",".join(environment_files)
-    return labels
 
 
 def parse_depends_on(text: str) -> dict[str, tuple[str, bool]]:

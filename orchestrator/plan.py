@@ -95,10 +95,6 @@ class Plan:
         """The plan as a user reads it (`up --dry-run`)."""
         return [action.describe() for action in self.actions]
 
-    def for_service(self, service: str) -> list[Action]:
-        """The container actions of one service."""
-        return [action for action in self.actions if action.service == service]
-
 
 @dataclass(frozen=True)
 class PlanOptions:

@@ -62,7 +62,7 @@ def replica_request(
         working_dir=project.working_dir,
         config_files=project.compose_files,
         depends_on={
-            dependency: (edge.condition, edge.restart, edge.required)
+            dependency: (edge.condition, edge.restart)
             for dependency, edge in graph.dependencies(service.name).items()
         },
     )

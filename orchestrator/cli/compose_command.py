@@ -22,7 +22,7 @@ import os
 import sys
 import typing
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -64,12 +64,6 @@ class ComposeCommand:
     _engine: Engine | None = None
     _project: Project | None = None
     _name: str | None = None
-    enabled: Sequence[str] = field(default_factory=tuple)
-
-    @property
-    def debug(self) -> bool:
-        found = self.ctx.find_object(GlobalOptions)
-        return bool(found and found.debug)
 
     @property
     def root(self) -> str | None:

@@ -26,8 +26,8 @@ def test_labels_round_trip() -> None:
         working_dir="/srv/app",
         config_files=["/srv/app/compose.yaml", "/srv/app/compose.override.yaml"],
         depends_on={
-            "db": ("service_healthy", False, True),
-            "cache": ("service_started", True, True),
+            "db": ("service_healthy", False),
+            "cache": ("service_started", True),
         },
     )
     assert labels[L.PROJECT] == "app" and labels[L.NUMBER] == "2"
