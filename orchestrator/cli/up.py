@@ -293,12 +293,8 @@ def kubernetes(
 ) -> None:
     """Hand `up`/`down --context kubernetes` to the Kubernetes target (`pycompose kube up` /
     `kube down` with the default cluster options)."""
-    try:
-        from orchestrator.cli.kubernetes import ClusterOptions, deploy, undeploy
-    except ImportError:
-        raise OrchestratorError(
-            "--context kubernetes needs the Kubernetes target, which this pycompose does not have"
-        ) from None
+    from orchestrator.cli.kubernetes import ClusterOptions, deploy, undeploy
+
     if verb == "up":
         deploy(command.options, ClusterOptions(), remove_orphans=remove_orphans)
     else:
