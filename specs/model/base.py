@@ -35,7 +35,6 @@ class SpecModel(BaseModel):
         extra="forbid",
         coerce_numbers_to_str=True,
         validate_default=False,
-        use_attribute_docstrings=True,
     )
 
     extensions: dict[str, Any] = Field(default_factory=dict)
