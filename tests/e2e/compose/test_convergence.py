@@ -4,6 +4,7 @@ scale, orphans, and `down -v` leaving nothing."""
 from __future__ import annotations
 
 from tests.support.compose_apps import IDLE, ComposeApp
+from tests.support.residue import residue
 
 APP = f"""
 services:
@@ -166,6 +167,8 @@ def test_down_removes_everything(app: ComposeApp) -> None:
     assert not engine.networks.exists("app_default")
     assert not engine.volumes.exists("app_data")
     assert engine.containers.list(all=True) == []
+    # No mount, cgroup, namespace pin, link, nftables table or process of the root is left.
+    assert residue(app.layout) == []
 
 
 def test_anonymous_volumes_survive_a_recreation_and_volumes_from_shares_them(
