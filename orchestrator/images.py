@@ -58,6 +58,14 @@ def plan_images(
                 )
                 actions.append(Action(ActionKind.BUILD, name, why, service=name))
             continue
+        if service.build is not None and service.image is None:
+            # --no-build, and the image is the project's own name for what it builds:
+            # no registry has it.
+            if not present(image):
+                raise OrchestratorError(
+                    f"service {name}: image {image} is not here: build it (drop --no-build)"
+                )
+            continue
         if policy == "always" or (policy in ("missing", "if_not_present") and not present(image)):
             pulls.setdefault(image, []).append(name)
         elif not present(image):

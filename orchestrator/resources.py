@@ -75,6 +75,21 @@ def plan_resources(
     return actions
 
 
+def ensure_resources(engine: Engine, project: Project, services: Iterable[str]) -> None:
+    """Make the missing networks and volumes the services need (what `run` does before its
+    container, dependencies or not); an error for a missing external one."""
+    from orchestrator.observed import observe
+
+    chosen = list(services)
+    networks, volumes = resource_names(project, chosen)
+    observed = observe(engine, project.name, networks=networks, volumes=volumes)
+    for action in plan_resources(project, chosen, observed):
+        if action.kind is ActionKind.CREATE_NETWORK:
+            create_network(engine, project, action.target)
+        else:
+            create_volume(engine, project, action.target)
+
+
 def _network_by_name(project: Project, name: str) -> tuple[str, Network]:
     for key, network in project.networks.items():
         if network.name == name:

@@ -118,6 +118,7 @@ def run(
 ) -> None:
     """Run a one-off command in a new container of a service."""
     from orchestrator.oneoff import RunOptions, create_oneoff, dependencies_of, environment_pairs
+    from orchestrator.resources import ensure_resources
 
     project = command.project([service])
     engine = command.engine()
@@ -144,6 +145,7 @@ def run(
         interactive=not detach,
         labels=dict(entry.partition("=")[::2] for entry in label or []),
     )
+    ensure_resources(engine, project, [service])
     with command.progress("Creating") as progress:
         container = create_oneoff(engine, project, options, progress)
     if detach:

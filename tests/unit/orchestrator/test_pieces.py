@@ -4,6 +4,7 @@ command-line parsing helpers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,34 @@ def test_command_line_helpers() -> None:
     assert parse_since("2024-01-01T00:00:00Z") == 1704067200.0
     with pytest.raises(OrchestratorError):
         parse_since("yesterday")
+
+
+def test_image_plan_builds_pulls_or_refuses(tmp_path: Path) -> None:
+    import specs
+    from orchestrator.images import ImageOptions, plan_images
+
+    directory = tmp_path
+    (directory / "compose.yaml").write_text(
+        "services:\n"
+        "  site: {build: .}\n"
+        "  api: {build: ., image: registry.example/api:1}\n"
+        "  db: {image: postgres:16}\n"
+    )
+    project = specs.load(
+        [str(directory / "compose.yaml")], env={}, project_name="app", working_dir=str(directory)
+    )
+    services = ["site", "api", "db"]
+
+    def kinds(options: ImageOptions, present: bool = False) -> list[tuple[str, str]]:
+        actions = plan_images(project, services, lambda _: present, options)
+        return [(action.kind.value, action.target) for action in actions]
+
+    assert kinds(ImageOptions()) == [("build", "site"), ("build", "api"), ("pull", "postgres:16")]
+    assert kinds(ImageOptions(), present=True) == []
+    assert kinds(ImageOptions(build=True), present=True) == [("build", "site"), ("build", "api")]
+    # --no-build: a named image may still come from its registry; the project's own may not.
+    assert kinds(ImageOptions(build=False), present=True) == []
+    with pytest.raises(OrchestratorError, match=r"site: image app-site is not here: build it"):
+        plan_images(project, services, lambda _: False, ImageOptions(build=False))
+    only_named = plan_images(project, ["api"], lambda _: False, ImageOptions(build=False))
+    assert [(a.kind.value, a.target) for a in only_named] == [("pull", "registry.example/api:1")]
