@@ -1,11 +1,14 @@
 """The flags of the Compose verbs that the flow tests do not reach: recreation policies,
 `create`, `wait`, `--abort-on-container-exit`, `run`'s mounts, ports and entrypoint,
-`exec -u/--index`, `logs --tail/-t`, `config` and `version`."""
+`exec -u/--index` and its terminal, `logs --tail/-t/--since/--until`, `config` and `version`."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
+from tests.support.commands import PYCOMPOSE
 from tests.support.compose_apps import IDLE, ComposeApp
 
 APP = f"""
@@ -93,6 +96,8 @@ def test_run_exec_and_logs_flags(app: ComposeApp) -> None:
 
     app.run("--profile", "jobs", "up", "job", check=False)
     assert app.run("logs", "--tail", "1", "--no-log-prefix", "job").stdout == "second\n"
+    assert app.run("logs", "--since", "10m", "--no-log-prefix", "job").stdout == "first\nsecond\n"
+    assert app.run("logs", "--until", "1h", "--no-log-prefix", "job").stdout == ""
     stamped = app.run("logs", "-t", "--no-log-prefix", "job").stdout.splitlines()
     assert [re.sub(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ", "", line) for line in stamped] == [
         "first",
@@ -112,3 +117,33 @@ def test_config_version_and_no_build(app: ComposeApp) -> None:
     assert len(refused.stderr.strip().splitlines()) == 1
     assert "site" in refused.stderr
     assert app.engine().containers.list(all=True) == []
+
+
+def test_exec_gets_a_terminal_when_it_has_one(app: ComposeApp) -> None:
+    app.write(APP)
+    app.run("up", "-d", "db")
+    plain = app.run("exec", "db", "sh", "-c", "tty; echo $TERM")
+    assert plain.stdout.splitlines()[0] == "not a tty"
+    # Under a terminal (script(1) gives the command one), exec is -it by default.
+    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(app.directory), **app.env}
+    shown = subprocess.run(
+        ["script", "-qec", f"{PYCOMPOSE} exec db sh -c 'tty; exit 3'", "/dev/null"],
+        cwd=app.directory,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 3, shown.stdout + shown.stderr
+    assert re.search(r"^/dev/pts/\d+\r?$", shown.stdout, re.MULTILINE), shown.stdout
+    terminal_off = subprocess.run(
+        ["script", "-qec", f"{PYCOMPOSE} exec -T db tty", "/dev/null"],
+        cwd=app.directory,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "not a tty" in terminal_off.stdout
