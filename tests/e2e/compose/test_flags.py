@@ -119,31 +119,26 @@ def test_config_version_and_no_build(app: ComposeApp) -> None:
     assert app.engine().containers.list(all=True) == []
 
 
+def _on_a_terminal(app: ComposeApp, command: str) -> subprocess.CompletedProcess[str]:
+    """`pycompose COMMAND` with a terminal as stdin and stdout (script(1) gives it one)."""
+    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(app.directory), **app.env}
+    return subprocess.run(
+        ["script", "-qec", f"{PYCOMPOSE} {command}", "/dev/null"],
+        cwd=app.directory,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_exec_gets_a_terminal_when_it_has_one(app: ComposeApp) -> None:
     app.write(APP)
     app.run("up", "-d", "db")
     plain = app.run("exec", "db", "sh", "-c", "tty; echo $TERM")
     assert plain.stdout.splitlines()[0] == "not a tty"
-    # Under a terminal (script(1) gives the command one), exec is -it by default.
-    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(app.directory), **app.env}
-    shown = subprocess.run(
-        ["script", "-qec", f"{PYCOMPOSE} exec db sh -c 'tty; exit 3'", "/dev/null"],
-        cwd=app.directory,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    shown = _on_a_terminal(app, "exec db sh -c 'tty; exit 3'")  # -it by default
     assert shown.returncode == 3, shown.stdout + shown.stderr
     assert re.search(r"^/dev/pts/\d+\r?$", shown.stdout, re.MULTILINE), shown.stdout
-    terminal_off = subprocess.run(
-        ["script", "-qec", f"{PYCOMPOSE} exec -T db tty", "/dev/null"],
-        cwd=app.directory,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert "not a tty" in terminal_off.stdout
+    assert "not a tty" in _on_a_terminal(app, "exec -T db tty").stdout
