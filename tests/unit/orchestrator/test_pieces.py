@@ -141,3 +141,22 @@ def test_image_plan_builds_pulls_or_refuses(tmp_path: Path) -> None:
         plan_images(project, services, lambda _: False, ImageOptions(build=False))
     only_named = plan_images(project, ["api"], lambda _: False, ImageOptions(build=False))
     assert [(a.kind.value, a.target) for a in only_named] == [("pull", "registry.example/api:1")]
+
+
+def test_parallel_limit_from_the_flag_then_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from orchestrator.cli.compose_command import parallel_limit
+    from orchestrator.converge import DEFAULT_PARALLEL
+
+    monkeypatch.delenv("COMPOSE_PARALLEL_LIMIT", raising=False)
+    assert parallel_limit(None) == DEFAULT_PARALLEL
+    monkeypatch.setenv("COMPOSE_PARALLEL_LIMIT", "3")
+    assert parallel_limit(None) == 3
+    assert parallel_limit(5) == 5  # the flag wins
+    assert parallel_limit(-1) > 100  # no limit
+    assert parallel_limit(0) == 1
+    monkeypatch.setenv("COMPOSE_PARALLEL_LIMIT", "-1")
+    assert parallel_limit(None) > 100
+    monkeypatch.setenv("COMPOSE_PARALLEL_LIMIT", "many")
+    assert parallel_limit(None) == DEFAULT_PARALLEL
