@@ -39,6 +39,9 @@ def test_order_follows_every_kind_of_dependency(tmp_path: Path) -> None:
         assert order.index(dependency) < order.index(dependent)
     assert graph.edge("db", "api").condition == "service_healthy"
     assert graph.waves() == [["cache", "db"], ["api", "backup"], ["debug", "sidecar"]]
+    # A subset keeps only the edges between its own services.
+    assert graph.waves(["debug", "backup", "cache", "nosuch"]) == [["backup", "cache", "debug"]]
+    assert graph.waves(["sidecar", "api", "db"]) == [["db"], ["api"], ["sidecar"]]
 
 
 def test_implied_edges_of_a_project_made_in_code() -> None:
