@@ -361,8 +361,11 @@ class Networks:
                 raise NetworkError(
                     f"container {container_id[:12]} is on no network; connect it first"
                 )
-            self.records.set_resolver(container_id, options.dns)
-            self._sync()
+            # The servers only reach the responder's configuration: unchanged ones (most
+            # containers have none) leave nothing to sync.
+            if self.records.resolver(container_id) != list(options.dns):
+                self.records.set_resolver(container_id, options.dns)
+                self._sync()
         first = active[0]
         host_conf = _read(resolver_files.HOST_RESOLV_CONF)
         return ResolverFiles(
