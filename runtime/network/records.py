@@ -226,6 +226,13 @@ class NetworkRecords:
                 (container_id, json.dumps(list(servers))),
             )
 
+    def resolver(self, container_id: str) -> list[str]:
+        """A container's own DNS servers ([] when it has none or none were recorded)."""
+        row = self.db.query_one(
+            "SELECT servers FROM resolvers WHERE container_id = ?", (container_id,)
+        )
+        return list(json.loads(row["servers"])) if row else []
+
     def resolvers(self) -> dict[str, list[str]]:
         """Every container's own DNS servers, by container id."""
         rows = self.db.query("SELECT * FROM resolvers")

@@ -92,6 +92,7 @@ class ResponderProcess:
         self.pid_path = directory / "dns.pid"
         self.log_path = directory / "dns.log"
         self.applied_path = directory / "dns.json.applied"
+        self._running: tuple[str, str] | None = None  # (config, generation) this process applied
 
     def pid(self) -> int | None:
         """The running responder's pid, or None (a stale pid file counts as none)."""
@@ -119,17 +120,35 @@ class ResponderProcess:
         if not config.get("listen"):
             self.stop()
             return
+        body = json.dumps(config, sort_keys=True)
+        pid = self.pid()
+        if pid is not None and self._still_running(body):
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         generation = str(time.time_ns())
         tmp = self.config_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({**config, "generation": generation}, sort_keys=True, indent=1))
         os.replace(tmp, self.config_path)
-        pid = self.pid()
         if pid is None:
             self._start()
         else:
             os.kill(pid, signal.SIGHUP)
         self._wait_applied(generation)
+        self._running = (body, generation)
+
+    def _still_running(self, body: str) -> bool:
+        """Whether the responder runs exactly `body`: the configuration this process had it
+        apply last, with nothing written or applied since (by this or another process)."""
+        if self._running is None or self._running[0] != body:
+            return False
+        generation = self._running[1]
+        try:
+            if self.applied_path.read_text() != generation:
+                return False
+            written = json.loads(self.config_path.read_text())
+        except (OSError, ValueError):
+            return False
+        return isinstance(written, dict) and written.get("generation") == generation
 
     def _wait_applied(self, generation: str) -> None:
         deadline = time.monotonic() + APPLY_TIMEOUT
