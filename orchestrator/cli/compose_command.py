@@ -39,6 +39,7 @@ from orchestrator.cli.project import (
     load_project_name,
     project_options,
 )
+from orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:
     from orchestrator.progress import Progress
@@ -108,6 +109,27 @@ class ComposeCommand:
         if not oneoff:
             found = [c for c in found if c.labels.get("com.docker.compose.oneoff") != "True"]
         return found
+
+    def replica(self, service: str, index: int, *, running: bool = False) -> Container:
+        """The service's container number `index` (running, or any); an unknown service, or a
+        replica that is not there, is an OrchestratorError saying which."""
+        for container in self.containers([service], all=not running):
+            if container.labels.get("com.docker.compose.container-number") == str(index):
+                return container
+        if service not in self._known_services():
+            raise OrchestratorError(f"no such service: {service}")
+        state = "running " if running else ""
+        raise OrchestratorError(
+            f"service {service} has no {state}container number {index} (start it with `up`)"
+        )
+
+    def _known_services(self) -> set[str]:
+        from specs.errors import SpecError
+
+        try:
+            return set(self.project().services)
+        except SpecError:  # no file here: the containers are all there is to go by
+            return {c.labels.get("com.docker.compose.service", "") for c in self.containers()}
 
     def progress(self, title: str = "Running") -> Progress:
         from orchestrator.progress import progress_for

@@ -60,14 +60,7 @@ def exec_command(
     if not args:
         raise OrchestratorError("exec needs a command: pycompose exec SERVICE COMMAND [ARGS...]")
     engine = command.engine()
-    found = [
-        c
-        for c in command.containers([service], all=True)
-        if c.labels.get("com.docker.compose.container-number") == str(index)
-    ]
-    if not found:
-        raise OrchestratorError(f"service {service} has no container number {index}")
-    container = found[0]
+    container = command.replica(service, index)
     if not container.state.running:
         raise OrchestratorError(
             f"service {service} is not running (container {container.name} is "

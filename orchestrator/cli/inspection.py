@@ -15,7 +15,7 @@ import typer
 from orchestrator.cli.compose_command import ComposeCommand, project_command
 from orchestrator.cli.formatting import human_age, human_size, print_table
 from orchestrator.errors import OrchestratorError
-from orchestrator.labels import CONFIG_FILES, NUMBER, PROJECT, SERVICE, WORKING_DIR
+from orchestrator.labels import CONFIG_FILES, PROJECT, SERVICE, WORKING_DIR
 
 if TYPE_CHECKING:
     from runtime.containers.model import Container
@@ -217,15 +217,12 @@ def port(
 ) -> None:
     """Print the public address a container port is published on."""
     engine = command.engine()
-    for container in command.containers([service]):
-        if container.labels.get(NUMBER) != str(index):
-            continue
-        for published in engine.containers.port(container.id):
-            if published.container_port == private_port and published.protocol == protocol:
-                typer.echo(f"{published.host_ip or '0.0.0.0'}:{published.host_port}")
-                return
-        raise OrchestratorError(f"no port {private_port}/{protocol} is published by {service}")
-    raise OrchestratorError(f"service {service} has no container number {index}")
+    container = command.replica(service, index)
+    for published in engine.containers.port(container.id):
+        if published.container_port == private_port and published.protocol == protocol:
+            typer.echo(f"{published.host_ip or '0.0.0.0'}:{published.host_port}")
+            return
+    raise OrchestratorError(f"no port {private_port}/{protocol} is published by {service}")
 
 
 @project_command

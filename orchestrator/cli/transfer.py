@@ -12,7 +12,7 @@ from orchestrator.cli.compose_command import ComposeCommand, project_command
 from orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:
-    from runtime.containers.model import Container
+    pass
 
 Index = Annotated[int, typer.Option("--index", help="Which replica (default 1).")]
 
@@ -21,13 +21,6 @@ def register(app: typer.Typer) -> None:
     """Add `cp` and `commit`."""
     app.command("cp")(cp)
     app.command("commit")(commit)
-
-
-def _container(command: ComposeCommand, service: str, index: int) -> Container:
-    for container in command.containers([service], oneoff=False):
-        if container.labels.get("com.docker.compose.container-number") == str(index):
-            return container
-    raise OrchestratorError(f"service {service} has no container number {index}")
 
 
 def split_location(text: str) -> tuple[str | None, str]:
@@ -55,12 +48,12 @@ def cp(
         raise OrchestratorError("cp copies between a container and the host: name one SERVICE:PATH")
     containers = command.engine().containers
     if from_service is not None:
-        container = _container(command, from_service, index)
+        container = command.replica(from_service, index)
         target = sys.stdout.buffer if to_path == "-" else Path(to_path).absolute()
         containers.copy_from(container.id, from_path, target, follow_link=follow_link)
     else:
         assert to_service is not None
-        container = _container(command, to_service, index)
+        container = command.replica(to_service, index)
         origin = sys.stdin.buffer if from_path == "-" else Path(from_path).absolute()
         containers.copy_to(container.id, origin, to_path)
 
@@ -81,7 +74,7 @@ def commit(
     ] = True,
 ) -> None:
     """Make an image of a service container's changes."""
-    container = _container(command, service, index)
+    container = command.replica(service, index)
     image = command.engine().containers.commit(
         container.id,
         reference=reference,

@@ -93,6 +93,11 @@ def test_run_exec_and_logs_flags(app: ComposeApp) -> None:
     first = app.run("exec", "-T", "--index", "1", "db", "hostname").stdout
     second = app.run("exec", "-T", "--index", "2", "db", "hostname").stdout
     assert first.strip() and second.strip() and first != second
+    unknown = app.run("exec", "-T", "nosuch", "true", check=False)
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, "pycompose: no such service: nosuch")
+    missing = app.run("exec", "-T", "--index", "3", "db", "true", check=False)
+    assert "service db has no container number 3" in missing.stderr
+    assert app.run("port", "nosuch", "80", check=False).stderr.strip().endswith("nosuch")
 
     app.run("--profile", "jobs", "up", "job", check=False)
     assert app.run("logs", "--tail", "1", "--no-log-prefix", "job").stdout == "second\n"
