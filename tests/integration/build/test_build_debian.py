@@ -103,7 +103,11 @@ def test_flask_example_installs_through_the_host_network(
     config = result.image.runtime_config
     assert config["ExposedPorts"] == {"80/tcp": {}}
     assert "NAME=World" in config["Env"]
-    assert config["Cmd"] == ["/venv/bin/python", "app.py"]
+    assert config["Cmd"] == ["python", "app.py"]
+    assert (
+        "PATH=/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        in config["Env"]
+    )
     check = (
         "/venv/bin/python",
         "-c",
