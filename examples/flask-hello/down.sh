@@ -19,7 +19,8 @@ echo "==> pycompose down -v -f examples/flask-hello/app.yaml"
 
 # The default network the build's RUN steps used, unless a container is on it.
 unused='import json, sys; sys.exit(1 if json.load(sys.stdin)[0].get("Containers") else 0)'
-if "$pycompose" network inspect bridge 2>/dev/null | "$repo/.venv/bin/python" -c "$unused"; then
+if bridge="$("$pycompose" network inspect bridge 2>/dev/null)" \
+    && printf '%s' "$bridge" | "$repo/.venv/bin/python" -c "$unused"; then
     echo "==> pycompose network rm bridge"
     "$pycompose" network rm bridge >/dev/null
 fi
