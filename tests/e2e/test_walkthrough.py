@@ -5,7 +5,7 @@ trusting this machine's CA bundle as `make up`'s does) and the flask-hello
 image built once. The build's pip reaches PyPI through the machine's network
 (`in_host_network`, RUN steps on `--network host`); everything else runs in
 the tests' private network namespace. The doc's `exec -it` session is typed
-here through `exec -i`, and the doc's bind mount of /home is the same here.
+on a pseudo-terminal.
 At the end everything is removed and nothing of the root may be left.
 """
 
@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from runtime.store import Store
+from tests.e2e.containers.test_terminal import Terminal
 from tests.support.containers import PYCOMPOSE, ContainerCLI
 from tests.support.images import debian_image
 from tests.support.namespaces import in_host_network
@@ -154,8 +155,13 @@ def test_the_container_has_namespaces_of_its_own(walk: Walk, web: str) -> None:
 
 
 def test_a_file_made_through_exec_goes_into_the_committed_image(walk: Walk, web: str) -> None:
-    listing = walk.ok("container", "exec", "-i", web, "/bin/sh", input="touch test.txt\nls\n")
-    assert "test.txt" in listing.split()
+    term = Terminal(walk.cli, "container", "exec", "-it", web, "/bin/sh")
+    term.expect("# ")
+    term.send("touch test.txt\r")
+    term.expect("# ")
+    assert "test.txt" in term.shell("ls").split()
+    term.send("exit\r")
+    assert term.wait() == 0
     walk.ok("container", "commit", web, "helloworld:v2")
     assert "test.txt" in walk.ok("container", "run", "--rm", "helloworld:v2", "ls", "/app").split()
     assert "test.txt" not in walk.ok("container", "run", "--rm", "helloworld", "ls", "/app").split()
