@@ -336,6 +336,9 @@ def test_the_compose_app_and_its_checker_in_webs_network(walk: Walk) -> None:
         compose("up", "-d", "--wait", "--wait-timeout", "90", "-f", app)
         web = walk.cli.inspect("flask-hello-web-1")
         assert fetch(URL) == hello(web["Config"]["Hostname"])
+        rows = {line.split()[0]: line for line in compose("-f", app, "ps").splitlines()[1:]}
+        assert '"python app.py"' in rows["flask-hello-web-1"]
+        assert '"python check.py"' in rows["flask-hello-checker-1"]
         checker = walk.cli.inspect("flask-hello-checker-1")
         assert checker["State"]["Health"]["Status"] == "healthy"
         assert checker["HostConfig"]["NetworkMode"] == "container:flask-hello-web-1"
