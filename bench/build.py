@@ -94,19 +94,12 @@ class Builders:
 
     def prepare_base(self) -> None:
         """Bootstrap the base into our store, then load the same image into podman's."""
-        from runtime.images.imagestore import ImageStore
-        from runtime.images.reference import parse_reference
         from runtime.store import Store
-        from tests.support.builds import trusting_host_ca
         from tests.support.images import debian_image
 
         store = Store.open(self.ours_env["PYCOMPOSE_ROOT"])
-        debian = debian_image(store)
-        if Path("/etc/ssl/certs/ca-certificates.crt").exists():
-            # Where egress goes through a TLS-inspecting proxy, pip must trust its CA.
-            trusting_host_ca(store, debian, BASE)
-        else:
-            ImageStore(store).tag(debian.id, parse_reference(BASE))
+        # Where egress goes through a TLS-inspecting proxy, pip must trust its CA.
+        debian_image(store, name=BASE, trust_host=True)
         archive = self.scratch / "base.tar"
         _run([PYCOMPOSE, "image", "save", "-o", str(archive), BASE], self.ours_env)
         _run(["podman", "load", "-q", "-i", str(archive)], self.podman_env)

@@ -5,7 +5,8 @@ missing, with `--build`, or with `pull_policy: build`, never with
 `--no-build`; other images are pulled when missing (`pull_policy: missing`,
 the default), always (`always`, `--pull always`) or never (`never`, `--pull
 never`; then a missing image is an error). `--pull` on the command line wins
-over each service's policy.
+over each service's policy. An image that another of the services builds is
+never pulled for a service that only names it: it comes from that build.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def plan_images(
     options = options or ImageOptions()
     actions: list[Action] = []
     pulls: dict[str, list[str]] = {}
+    services = list(services)
+    built_here = {
+        project.image_name(project.services[name])
+        for name in services
+        if project.services[name].build is not None
+    }
     for name in services:
         service = project.services[name]
         image = project.image_name(service)
@@ -58,10 +65,11 @@ def plan_images(
                 )
                 actions.append(Action(ActionKind.BUILD, name, why, service=name))
             continue
-        if service.build is not None and service.image is None:
-            # --no-build, and the image is the project's own name for what it builds:
-            # no registry has it.
-            if not present(image):
+        own_name = service.build is not None and service.image is None
+        if own_name or (service.build is None and image in built_here):
+            # The project's own name for what it builds, or an image another service
+            # builds: no registry has it. With --no-build it must be here already.
+            if options.build is False and not present(image):
                 raise OrchestratorError(
                     f"service {name}: image {image} is not here: build it (drop --no-build)"
                 )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from orchestrator.cli.formatting import print_table
+from orchestrator.cli.formatting import command_text, print_table
 
 if TYPE_CHECKING:
     from runtime.containers.model import Container
@@ -29,17 +29,6 @@ def _engine(ctx: typer.Context) -> Any:
     return open_engine(ctx)
 
 
-def _command_text(container: Container, truncate: bool) -> str:
-    args = [*(container.spec.entrypoint or ()), *(container.spec.command or ())]
-    if container.spec.entrypoint is None and container.spec.command is None:
-        image = container.resolved.get("image_config") or {}
-        args = [*(image.get("Entrypoint") or []), *(image.get("Cmd") or [])]
-    text = " ".join(args)
-    if truncate and len(text) > 20:
-        text = text[:19] + "…"
-    return f'"{text}"'
-
-
 def _ports_text(ports: list[PublishedPort]) -> str:
     return ", ".join(p.describe() for p in ports)
 
@@ -56,7 +45,7 @@ def ps_fields(container: Container, ports: list[PublishedPort], truncate: bool) 
     return {
         "ID": container.short_id if truncate else container.id,
         "Image": container.image,
-        "Command": _command_text(container, truncate),
+        "Command": command_text(container, 20 if truncate else None),
         "CreatedAt": container.created,
         "RunningFor": _ago(container.created),
         "Ports": _ports_text(ports),

@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from runtime.containers.model import Container
 
 _UNITS = ("B", "kB", "MB", "GB", "TB")
 
@@ -63,3 +67,22 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
     for line in [headers, *rows]:
         typer.echo("   ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def command_text(container: Container, width: int | None = 20) -> str:
+    """The container's command as `docker ps` quotes it (`"sh -c 'sleep 1…"`).
+
+    What the container runs: its entrypoint or the image's, then its command, or
+    the image's `Cmd` unless it set an entrypoint of its own (as Docker). The
+    image's configuration is the one the container resolved at creation.
+    """
+    spec = container.spec
+    image = container.resolved.get("image_config") or spec.image_config or {}
+    entrypoint = spec.entrypoint if spec.entrypoint is not None else image.get("Entrypoint")
+    command = spec.command
+    if command is None:
+        command = image.get("Cmd") if spec.entrypoint is None else None
+    text = " ".join([*(entrypoint or ()), *(command or ())])
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return f'"{text}"'

@@ -323,12 +323,25 @@ def bootstrap(
         list[str] | None, typer.Option("--include", help="Extra packages (PKG,PKG).")
     ] = None,
     mirror: Annotated[str | None, typer.Option("--mirror", help="Debian mirror URL.")] = None,
+    ca_certificates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ca-certificates",
+            metavar="FILE",
+            help="PEM CA bundle the image's apt, curl, Python and pip trust (e.g. a "
+            "TLS-inspecting proxy's, or the host's /etc/ssl/certs/ca-certificates.crt).",
+        ),
+    ] = None,
 ) -> None:
     """Make a Debian base image from the Debian archive with mmdebstrap."""
     from runtime.images.bootstrap import bootstrap_image
+    from runtime.images.certificates import read_certificates
 
     packages = [p for item in include or [] for p in item.split(",") if p]
-    image = bootstrap_image(open_store(ctx), name, include=packages, mirror=mirror)
+    bundle = read_certificates(ca_certificates) if ca_certificates else None
+    image = bootstrap_image(
+        open_store(ctx), name, include=packages, mirror=mirror, ca_certificates=bundle
+    )
     typer.echo(image.id)
 
 

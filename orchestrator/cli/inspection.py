@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orchestrator.cli.compose_command import ComposeCommand, project_command
-from orchestrator.cli.formatting import human_age, human_size, print_table
+from orchestrator.cli.formatting import command_text, human_age, human_size, print_table
 from orchestrator.errors import OrchestratorError
 from orchestrator.labels import CONFIG_FILES, PROJECT, SERVICE, WORKING_DIR
 
@@ -45,18 +45,6 @@ def register(app: typer.Typer) -> None:
         ("images", images),
     ):
         app.command(name)(function)
-
-
-def command_text(container: Container, width: int | None = 20) -> str:
-    """The container's command as `docker ps` quotes it (`"sh -c 'sleep 1…"`)."""
-    spec = container.spec
-    config = spec.image_config
-    entrypoint = spec.entrypoint if spec.entrypoint is not None else config.get("Entrypoint")
-    command = spec.command if spec.command is not None else config.get("Cmd")
-    text = " ".join([*(entrypoint or []), *(command or [])])
-    if width is not None and len(text) > width:
-        text = text[: width - 1] + "…"
-    return f'"{text}"'
 
 
 def _ports_text(ports: list[PublishedPort]) -> str:

@@ -60,7 +60,8 @@ class RawTerminal:
     def __enter__(self) -> RawTerminal:
         if os.isatty(self.fd):
             self.saved = termios.tcgetattr(self.fd)
-            tty.setraw(self.fd)
+            # TCSANOW, not the default TCSAFLUSH: what was typed ahead is kept, as with Docker.
+            tty.setraw(self.fd, termios.TCSANOW)
         return self
 
     def __exit__(

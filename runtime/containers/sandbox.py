@@ -61,7 +61,8 @@ def plan_sandbox(
     mode = request.spec.network
     hostname = request.spec.hostname or ""
     if mode.mode == "host":
-        return SandboxPlan("host", "", hostname=hostname)
+        # As Docker's: the host's network comes with the host's name (in a UTS namespace of its own).
+        return SandboxPlan("host", "", hostname=hostname or os.uname().nodename)
     if mode.mode == "path":
         return SandboxPlan("path", str(mode.value), hostname=hostname or container_id[:12])
     if mode.mode == "container":
@@ -77,7 +78,7 @@ def plan_sandbox(
             )
         sandbox = owner.resolved.get("sandbox") or {}
         if sandbox.get("mode") == "host":
-            return SandboxPlan("host", "", hostname=hostname)
+            return SandboxPlan("host", "", hostname=hostname or os.uname().nodename)
         owner_id = sandbox.get("owner") or owner.id
         return SandboxPlan(
             "container",

@@ -2,7 +2,9 @@
 
 This is how the official `debian` images are made (debootstrap into a tarball,
 then one layer with `Cmd ["bash"]` and the standard PATH); `-slim` leaves out
-documentation, man pages and locales through dpkg path excludes.
+documentation, man pages and locales through dpkg path excludes. Extra CA
+certificates (a TLS-inspecting proxy's) go in a second layer
+(`runtime.images.certificates`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from runtime.external import require_program, run_command
-from runtime.images.archives.importer import import_rootfs
-from runtime.images.creation import DEFAULT_PATH
+from runtime.images import certificates
+from runtime.images.creation import (
+    DEFAULT_PATH,
+    create_image,
+    images_lock,
+    now_rfc3339,
+    store_layer_from_tar,
+)
 from runtime.images.errors import ImageError
-from runtime.images.imagestore import Image
+from runtime.images.imagestore import Image, ImageStore
 from runtime.images.reference import parse_reference
 from runtime.store import Store
 
@@ -76,8 +84,12 @@ def bootstrap_image(
     include: Sequence[str] = (),
     mirror: str | None = None,
     wrap: Callable[[list[str]], list[str]] | None = None,
+    ca_certificates: certificates.CertificateBundle | None = None,
 ) -> Image:
-    """Run mmdebstrap for the suite in `name` and store the result as the image `name`."""
+    """Run mmdebstrap for the suite in `name` and store the result as the image `name`.
+
+    With `ca_certificates`, the image trusts them too (see `runtime.images.certificates`).
+    """
     suite, slim = parse_debian_name(name)
     require_program("mmdebstrap")
     store.layout.tmp.mkdir(parents=True, exist_ok=True)
@@ -89,7 +101,13 @@ def bootstrap_image(
         )
         with open(output, "rb") as source:
             return bootstrap_from_rootfs(
-                store, source, suite=suite, slim=slim, name=name, include=include
+                store,
+                source,
+                suite=suite,
+                slim=slim,
+                name=name,
+                include=include,
+                ca_certificates=ca_certificates,
             )
 
 
@@ -101,14 +119,32 @@ def bootstrap_from_rootfs(
     slim: bool = False,
     name: str | None = None,
     include: Sequence[str] = (),
+    ca_certificates: certificates.CertificateBundle | None = None,
 ) -> Image:
     """Make the image `name` (default `debian:<suite>[-slim]`) from an mmdebstrap tarball."""
     name = name or f"debian:{suite}{'-slim' if slim else ''}"
+    reference = parse_reference(name)
     extra = f" --include={','.join(include)}" if include else ""
-    return import_rootfs(
-        store,
-        source,
-        tags=[name],
-        config={"Env": [f"PATH={DEFAULT_PATH}"], "Cmd": ["bash"]},
-        created_by=f"# mmdebstrap --variant=minbase{extra} {suite}{' (slim)' if slim else ''}",
-    )
+    created = now_rfc3339()
+    history = [
+        {
+            "created": created,
+            "created_by": f"# mmdebstrap --variant=minbase{extra} {suite}{' (slim)' if slim else ''}",
+        }
+    ]
+    with images_lock(store):
+        layers = [store_layer_from_tar(store, source)]
+        if ca_certificates is not None:
+            layers.append(certificates.store_certificates_layer(store, ca_certificates))
+            history.append(
+                {"created": created, "created_by": certificates.history_entry(ca_certificates)}
+            )
+        return create_image(
+            ImageStore(store),
+            parent=None,
+            layers=layers,
+            config={"Env": [f"PATH={DEFAULT_PATH}"], "Cmd": ["bash"]},
+            history=history,
+            tags=[reference],
+            created=created,
+        )

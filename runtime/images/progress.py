@@ -72,7 +72,7 @@ class RichReporter:
             self._started = True
 
     def message(self, text: str) -> None:
-        self._progress.console.print(text, highlight=False)
+        self._progress.console.print(text, highlight=False, markup=False)
 
     def start(self, key: str, state: str, total: int) -> None:
         with self._lock:

@@ -140,6 +140,22 @@ def test_bootstrap_failure_is_clear_and_leaves_nothing(cli, tmp_path: Path) -> N
     assert list((tmp_path / "root/blobs/sha256").iterdir()) == []
 
 
+def test_bootstrap_with_a_bad_ca_file_fails_before_any_download(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    notes = tmp_path / "proxy.txt"
+    notes.write_text("not a certificate\n")
+    for path, why in ((notes, "no PEM certificate in it"), (tmp_path / "none.pem", "No such file")):
+        result = cli(
+            "image", "bootstrap", "debian:bookworm", "--ca-certificates", str(path), ok=False
+        )
+        assert result.returncode == 1
+        assert result.stderr == f"pycompose: --ca-certificates {path}: {why}" + (
+            " or directory\n" if why == "No such file" else "\n"
+        )
+    assert not (tmp_path / "root/blobs/sha256").exists() or not list(
+        (tmp_path / "root/blobs/sha256").iterdir()
+    )
+
+
 @pytest.mark.network
 def test_bootstrap_slim_with_packages(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from tests.support.namespaces import in_host_network

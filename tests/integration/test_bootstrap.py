@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,30 @@ def test_names_and_commands() -> None:
 def test_pull_of_debian_without_a_registry_points_at_bootstrap(store: Store) -> None:
     with pytest.raises(RegistryError, match=r"pycompose image bootstrap debian:bookworm-slim"):
         pull_image(store, "debian:bookworm-slim")
+
+
+def test_extra_ca_certificates_are_a_second_layer_shared_between_images(store: Store) -> None:
+    from runtime.images.bootstrap import bootstrap_from_rootfs
+    from runtime.images.certificates import CertificateBundle
+    from tests.support.certificates import make_certificate
+    from tests.support.images import rootfs_tar_bytes
+
+    rootfs = Path(store.layout.root).parent / "rootfs"
+    (rootfs / "etc").mkdir(parents=True)
+    (rootfs / "etc/debian_version").write_text("12.8\n")
+    tar = rootfs_tar_bytes(rootfs)
+    bundle = CertificateBundle(make_certificate("proxy CA"), 1)
+    images = ImageStore(store)
+    made = [
+        bootstrap_from_rootfs(
+            store, io.BytesIO(tar), suite="bookworm", name=name, ca_certificates=bundle
+        )
+        for name in ("debian:bookworm", "debian:bookworm-slim")
+    ]
+    assert [len(image.layers) for image in made] == [2, 2]
+    assert made[0].layers[1] == made[1].layers[1]
+    history = images.get("debian:bookworm").config["history"]
+    assert history[-1]["created_by"] == f"# CA certificates: 1 certificate, {bundle.digest}"
+    _, certificates = images.lower_dirs(made[0])
+    assert (certificates / "etc/ssl/certs/ca-certificates.crt").read_bytes() == bundle.pem
+    assert (certificates / "etc/pip.conf").read_text().endswith("/ca-certificates.crt\n")

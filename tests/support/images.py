@@ -8,7 +8,7 @@
   outside the clone under /var/cache/pycompose-tests (keyed by suite and
   variant), made through the machine's own network.
 - `debian_image(store)`: that tarball made into `debian:<suite>` by the
-  engine's bootstrap code.
+  engine's bootstrap code (with `trust_host`, plus this machine's CA bundle).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tests.support.namespaces import in_host_network
 from tests.support.rootfs import make_busybox_rootfs
 
 CACHE_DIR = Path(os.environ.get("PYCOMPOSE_TEST_CACHE", "/var/cache/pycompose-tests"))
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 BUSYBOX_CONFIG: dict[str, Any] = {
     "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
     "Cmd": ["sh"],
@@ -161,13 +162,29 @@ def debian_rootfs_tar(
     return target
 
 
-def debian_image(store: Any, suite: str = "bookworm", slim: bool = False) -> Any:
-    """`debian:<suite>[-slim]` in `store`, from the cached bootstrap tarball."""
-    from runtime.images.bootstrap import bootstrap_from_rootfs
+def debian_image(
+    store: Any,
+    suite: str = "bookworm",
+    slim: bool = False,
+    *,
+    name: str | None = None,
+    trust_host: bool = False,
+) -> Any:
+    """`debian:<suite>[-slim]` (or `name`) in `store`, from the cached bootstrap tarball.
 
+    With `trust_host`, the image trusts this machine's CA bundle, as `image bootstrap
+    --ca-certificates` makes it (a build step reaching PyPI through a TLS-inspecting
+    proxy needs that).
+    """
+    from runtime.images.bootstrap import bootstrap_from_rootfs
+    from runtime.images.certificates import read_certificates
+
+    bundle = read_certificates([HOST_CA_BUNDLE]) if trust_host and HOST_CA_BUNDLE.exists() else None
     tar = debian_rootfs_tar(suite, slim=slim)
     with open(tar, "rb") as source:
-        return bootstrap_from_rootfs(store, source, suite=suite, slim=slim)
+        return bootstrap_from_rootfs(
+            store, source, suite=suite, slim=slim, name=name, ca_certificates=bundle
+        )
 
 
 def copy_layout(source: Path, target: Path) -> Path:

@@ -10,7 +10,6 @@ whose self-signed certificate the registry trusts through `rootcertbundle`.
 from __future__ import annotations
 
 import base64
-import datetime
 import json
 import os
 import secrets
@@ -55,25 +54,13 @@ class TokenIssuer:
     lifetime: int = 300
 
     def __post_init__(self) -> None:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
-        from cryptography.x509.oid import NameOID
+
+        from tests.support.certificates import ca_certificate
 
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER)])
-        now = datetime.datetime.now(datetime.UTC)
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self._key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(self._key, hashes.SHA256())
-        )
+        certificate = ca_certificate(ISSUER, self._key)
         self.certificate_path = self.directory / "issuer.pem"
         self.certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
         self._x5c = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()

@@ -107,3 +107,11 @@ def test_interactive_without_terminal_pipes_stdin(cli: ContainerCLI) -> None:
     refused = cli.run("container", "run", "-it", "--rm", "busybox", "true")
     assert refused.returncode == 1 and "not a TTY" in refused.stderr
     cli.ok("container", "rm", "-f", "piped")
+
+
+def test_what_is_typed_before_the_shell_starts_reaches_it(cli: ContainerCLI) -> None:
+    term = Terminal(cli, "container", "run", "-it", "--rm", "busybox", "sh")
+    term.send("echo typed-$((6*7))\r")  # long before the terminal is made raw
+    term.expect("typed-42")
+    term.send("exit\r")
+    assert term.wait() == 0

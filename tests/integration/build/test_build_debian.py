@@ -13,7 +13,7 @@ from runtime.build.errors import StepFailed
 from runtime.images.imagestore import ImageStore
 from runtime.store import Store
 from tests.integration.build.conftest import Builder
-from tests.support.builds import run_image, tar_bytes, trusting_host_ca
+from tests.support.builds import run_image, tar_bytes
 from tests.support.images import debian_image
 from tests.support.layers import overlay_view
 from tests.support.namespaces import host_network
@@ -91,7 +91,7 @@ def test_flask_example_installs_through_the_host_network(
     builder: Builder, debian: Store, tmp_path: Path
 ) -> None:
     # The tests' base stands in for the slim one, with this machine's CA for PyPI over TLS.
-    trusting_host_ca(debian, ImageStore(debian).get("debian:bookworm"), "debian:bookworm-slim")
+    debian_image(debian, name="debian:bookworm-slim", trust_host=True)
 
     # In the tests' private network namespace, nothing outside is reachable.
     with pytest.raises(StepFailed, match="did not complete successfully: exit code: 100"):
@@ -103,7 +103,11 @@ def test_flask_example_installs_through_the_host_network(
     config = result.image.runtime_config
     assert config["ExposedPorts"] == {"80/tcp": {}}
     assert "NAME=World" in config["Env"]
-    assert config["Cmd"] == ["/venv/bin/python", "app.py"]
+    assert config["Cmd"] == ["python", "app.py"]
+    assert (
+        "PATH=/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        in config["Env"]
+    )
     check = (
         "/venv/bin/python",
         "-c",

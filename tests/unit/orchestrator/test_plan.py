@@ -230,3 +230,26 @@ def test_a_completed_one_shot_is_not_run_again_unless_named(tmp_path: Path) -> N
     assert plan(project, [failed], services=["migrate"]).lines() == [
         "migrate: start (container is exited)"
     ]
+
+
+def test_an_image_built_by_another_service_is_built_not_pulled(tmp_path: Path) -> None:
+    from orchestrator.images import ImageOptions, plan_images
+
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    project = load_text(
+        tmp_path,
+        """
+        services:
+          web: {build: ., image: hello}
+          checker: {image: hello, network_mode: "service:web"}
+          cache: {image: redis}
+        """,
+    )
+    actions = plan_images(project, ["web", "checker", "cache"], lambda reference: False)
+    assert [(a.kind, a.target, a.reason) for a in actions] == [
+        (ActionKind.BUILD, "web", "image hello is missing"),
+        (ActionKind.PULL, "redis", "used by cache"),
+    ]
+    # Without building, the image must be there: it is not pulled either.
+    with pytest.raises(OrchestratorError, match="image hello is not here"):
+        plan_images(project, ["checker", "web"], lambda reference: False, ImageOptions(build=False))
