@@ -31,17 +31,22 @@ _LEFT_OUT: Any = {
 }
 
 
-def service_hash(service: Service) -> str:
-    """The sha256 (hex) of what reaches the service's containers."""
+def hashed_config(service: Service) -> dict[str, Any]:
+    """The part of the normalised service the hash covers, as JSON data by Compose key
+    (the reconciler compares two of these to say which keys changed)."""
     # The replica count is set to its default, which dumps as nothing, rather than
     # excluded, which would leave an empty `deploy` behind.
     single = service.model_copy(
         update={"deploy": service.deploy.model_copy(update={"replicas": 1})}
     )
     data = single.model_dump(mode="json", exclude=_LEFT_OUT)
-    data = {key: value for key, value in data.items() if not key.startswith(EXTENSION_PREFIX)}
+    return {key: value for key, value in data.items() if not key.startswith(EXTENSION_PREFIX)}
+
+
+def service_hash(service: Service) -> str:
+    """The sha256 (hex) of what reaches the service's containers."""
     payload = json.dumps(
-        {"service": data, "content": service.content_digest},
+        {"service": hashed_config(service), "content": service.content_digest},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

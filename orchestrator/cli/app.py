@@ -6,7 +6,6 @@ import importlib
 import os
 import sys
 import traceback
-from importlib import metadata
 from typing import Annotated
 
 import click
@@ -30,7 +29,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("orchestrator.cli.image", "image", "Manage images."),
     ("orchestrator.cli.network", "network", "Manage networks."),
     ("orchestrator.cli.volume", "volume", "Manage volumes."),
-    ("orchestrator.cli.system", "system", "Disk usage and clean-up."),
+    ("orchestrator.cli.system", "system", "Disk usage, clean-up, and restoring after a reboot."),
     ("orchestrator.cli.kubernetes", "kube", "Run the project on a Kubernetes cluster."),
 ]
 # Modules that register top-level commands on `app` through `register(app)`.
@@ -39,16 +38,38 @@ COMMAND_MODULES: list[str] = [
     "orchestrator.cli.config",
     "orchestrator.cli.login",
     "orchestrator.cli.convert",
+    "orchestrator.cli.up",
+    "orchestrator.cli.down",
+    "orchestrator.cli.inspection",
+    "orchestrator.cli.logs",
+    "orchestrator.cli.events",
+    "orchestrator.cli.lifecycle",
+    "orchestrator.cli.execution",
+    "orchestrator.cli.transfer",
+    "orchestrator.cli.distribution",
 ]
+
+
+# Root options that take a value, to find the verb on a command line.
+_VALUED_OPTIONS = frozenset(
+    {
+        "--root",
+        "--file",
+        "-f",
+        "--project-name",
+        "-p",
+        "--profile",
+        "--env-file",
+        "--project-directory",
+    }
+)
 
 
 def version_string() -> str:
     """`pycompose version X.Y.Z`."""
-    try:
-        version = metadata.version("pycompose")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"pycompose version {version}"
+    from orchestrator.version import version
+
+    return f"pycompose version {version()}"
 
 
 def _print_version(value: bool) -> None:
@@ -109,31 +130,79 @@ def version_command() -> None:
     typer.echo(version_string())
 
 
-def _register() -> None:
+def verb_of(args: list[str]) -> str | None:
+    """The command a command line runs (`ps` in `pycompose -f app.yaml ps -a`), or None
+    when it asks for help before naming one."""
+    position = 0
+    while position < len(args):
+        arg = args[position]
+        if arg in ("-h", "--help"):
+            return None
+        if not arg.startswith("-"):
+            return arg
+        position += 2 if arg in _VALUED_OPTIONS else 1
+    return None
+
+
+def _command_name(info: typer.models.CommandInfo) -> str:
+    if info.name:
+        return info.name
+    callback = info.callback
+    return getattr(callback, "__name__", "").replace("_", "-")
+
+
+def _register(verb: str | None = None) -> None:
+    """Add the command groups and verbs to `app`. When the command line names a verb,
+    only that one is kept: typer turns every registered command into a click command
+    on each run, which costs more than the rest of a quick command like `ps`."""
     for module_name, name, help_text in GROUPS:
+        if verb is not None and verb != name:
+            continue
         module = importlib.import_module(module_name)
         app.add_typer(module.app, name=name, help=help_text)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(app)
+    if verb is None or any(group[1] == verb for group in GROUPS):
+        if verb is not None:
+            app.registered_commands = []
+        return
+    chosen = [info for info in app.registered_commands if _command_name(info) == verb]
+    if chosen:
+        app.registered_commands = chosen
+    else:
+        # An unknown verb: register every group too, so the error lists what exists.
+        _register_all_groups()
+
+
+def _register_all_groups() -> None:
+    known = {group.name for group in app.registered_groups}
+    for module_name, name, help_text in GROUPS:
+        if name not in known:
+            module = importlib.import_module(module_name)
+            app.add_typer(module.app, name=name, help=help_text)
 
 
 def _error_types() -> tuple[type[BaseException], ...]:
-    from orchestrator.errors import OrchestratorError
-    from runtime.errors import EngineError
-    from specs.errors import SpecError
-
-    return (SpecError, EngineError, OrchestratorError)
+    """The exception families a user gets as one line; only those of packages already
+    loaded can have been raised, so nothing is imported here."""
+    families = (
+        ("specs.errors", "SpecError"),
+        ("runtime.errors", "EngineError"),
+        ("orchestrator.errors", "OrchestratorError"),
+    )
+    return tuple(
+        getattr(sys.modules[module], name) for module, name in families if module in sys.modules
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `pycompose` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("PYCOMPOSE_DEBUG") == "1"
-    _register()
+    _register(verb_of(args))
     try:
         app(args=args, prog_name="pycompose", standalone_mode=True)
     except Exception as exc:
-        # Only a failure loads the error types: the spec package is heavy to import.
         if not isinstance(exc, _error_types()):
             raise
         if debug:

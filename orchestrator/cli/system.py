@@ -120,3 +120,12 @@ def prune(
     store = open_store(ctx)
     for step in PRUNE_STEPS:
         step(store, all_unused)
+
+
+def _register_boot_commands() -> None:
+    from orchestrator.cli.boot import register
+
+    register(app)
+
+
+_register_boot_commands()

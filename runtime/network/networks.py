@@ -46,6 +46,7 @@ class Networks:
         self.table = store.layout.instance_name
         self.run_dir = Path(store.layout.run_root) / "network"
         self.responder = ResponderProcess(self.run_dir)
+        self._loaded_rules: str | None = None
 
     def namespace_path(self, key: str) -> Path:
         """Where to pin a container's network namespace (for `runtime.linux.netns.create`)."""
@@ -392,7 +393,13 @@ class Networks:
             for network in networks
         ]
         guarded = forwarding.enable(self.table) if networks else []
-        nftables.apply(nftables.render(self.table, bridges, port_rules, guarded))
+        script = nftables.render(self.table, bridges, port_rules, guarded)
+        # Every change is rendered from the store and loaded under the lock, so the kernel
+        # holds what this process loaded last unless the rules changed since: most syncs
+        # (a container joining without ports, a resolver change) load nothing new.
+        if script != self._loaded_rules:
+            nftables.apply(script)
+            self._loaded_rules = script
         if not networks:
             forwarding.release(self.table)
         self.responder.update(
@@ -408,6 +415,7 @@ class Networks:
     def sync(self) -> None:
         """Re-make the shared pieces from the store (after a reboot or a crash)."""
         with self._locked():
+            self._loaded_rules = None
             for network in self.records.networks():
                 self._bring_up(network)
             self._sync()

@@ -24,6 +24,7 @@ from pydantic.functional_serializers import SerializerFunctionWrapHandler
 
 EXTENSION_PREFIX = "x-"
 _COMPOSE_KEYS: dict[type, frozenset[str]] = {}
+_DEFAULTS: dict[type, dict[str, Any]] = {}
 
 
 class SpecModel(BaseModel):
@@ -73,17 +74,31 @@ class SpecModel(BaseModel):
             data["extensions"] = {**data.get("extensions", {}), **extensions}
         return data
 
+    @classmethod
+    def _defaults(cls) -> dict[str, Any]:
+        """Each field's default value, made once per class (pydantic inspects a default
+        factory's signature on every `get_default` call, which made dumps slow)."""
+        cached = _DEFAULTS.get(cls)
+        if cached is None:
+            cached = {
+                name: field.get_default(call_default_factory=True)
+                for name, field in cls.model_fields.items()
+            }
+            _DEFAULTS[cls] = cached
+        return cached
+
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
         data = handler(self)
         if not isinstance(data, dict):
             return data
+        defaults = self._defaults()
         for name, field in type(self).model_fields.items():
             key = field.alias or name
             if key not in data or name in self.always_dumped:
                 continue
             value = getattr(self, name)
-            if value is None or value == field.get_default(call_default_factory=True):
+            if value is None or value == defaults[name]:
                 del data[key]
         extensions = data.pop("extensions", None)
         if extensions:
