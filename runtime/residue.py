@@ -51,8 +51,8 @@ CONTENT_LOCK_PREFIXES = ("snapshot-", "blob-", "cache-mount")
 # Entries of the runtime root that belong to the root as a whole.
 RUNTIME_DIRS = ("containers", "oci", "crun", "runc", "network", "netns", "locks", "build-runtime")
 RUNTIME_SHARED_FILES = ("events", ".seccomp")
-# Command lines of `pycompose` commands (a running command is not residue).
-COMMAND_MARKERS = ("/pycompose", "orchestrator", "pycompose-runtime")
+# Programs of `pycompose` commands (a running command is not residue).
+COMMANDS = ("pycompose", "pycompose-runtime")
 
 
 @dataclass(frozen=True)
@@ -257,6 +257,16 @@ def _ancestors() -> set[int]:
     return found
 
 
+def _is_command(argv: list[bytes]) -> bool:
+    """Whether a command line is a `pycompose` (or `pycompose-runtime`) command's."""
+    words = [os.path.basename(word.decode(errors="replace")) for word in argv[:3]]
+    if words and words[0] in COMMANDS:
+        return True
+    if len(words) > 1 and words[0].startswith("python"):
+        return words[1] in COMMANDS or words[1:3] == ["-m", "orchestrator"]
+    return False
+
+
 def _processes(store: Store, known: Explanations) -> Iterator[Residue]:
     needles = (str(store.layout.root).encode(), str(store.layout.run_root).encode())
     mine = _ancestors()
@@ -279,10 +289,7 @@ def _processes(store: Store, known: Explanations) -> Iterator[Residue]:
             continue
         if str(responder) in command and known.networks:
             continue
-        words = command.split()
-        if str(responder) not in command and any(
-            marker in word for word in words[:3] for marker in COMMAND_MARKERS
-        ):
+        if _is_command(cmdline.split(b"\0")):
             continue  # a pycompose command at work
         yield Residue("process", f"{entry.name} {command}")
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from runtime.crashpoints import CRASH_AT_ENV, CRASH_STEPS_ENV
 from tests.support.compose_apps import IDLE, ComposeApp
 from tests.support.residue import residue
+from tests.support.stress_report import record
 
 KILLED = -9
 STEP_RE = re.compile(r"^crashpoint (\d+): (.*)$", re.MULTILINE)
@@ -189,8 +190,9 @@ def pick(count: int, wanted: int) -> list[int]:
     return sorted({1 + round(i * step) for i in range(wanted)})
 
 
-def crash_trial(app: ComposeApp, scenario: Scenario, boundary: int) -> list[str]:
-    """One trial; what went wrong, as sentences (none when it converged and left nothing)."""
+def crash_trial(app: ComposeApp, scenario: Scenario, boundary: int) -> tuple[list[str], list[str]]:
+    """One trial: what went wrong, and what was left behind, as sentences (none when it
+    converged and left nothing)."""
     problems: list[str] = []
     where = f"{scenario.name} killed at boundary {boundary}"
     scenario.prepare(app)
@@ -204,15 +206,20 @@ def crash_trial(app: ComposeApp, scenario: Scenario, boundary: int) -> list[str]
         scenario.check(app)
     except AssertionError as exc:
         problems.append(f"{where}: not converged: {exc}")
-    problems += [f"{where}: {line}" for line in residue(app.layout)]
+    left = [f"{where}: {line}" for line in residue(app.layout)]
     scenario.reset(app)
-    problems += [f"{where}, after reset: {line}" for line in residue(app.layout)]
-    return problems
+    left += [f"{where}, after reset: {line}" for line in residue(app.layout)]
+    return problems, left
 
 
 def crash_trials(app: ComposeApp, scenario: Scenario, boundaries: Sequence[int]) -> list[str]:
-    """Every trial's problems, in order."""
+    """Every trial's problems and residue, in order (recorded for the stress table)."""
     found: list[str] = []
+    failed = left_count = 0
     for boundary in boundaries:
-        found += crash_trial(app, scenario, boundary)
+        problems, left = crash_trial(app, scenario, boundary)
+        failed += bool(problems)
+        left_count += len(left)
+        found += problems + left
+    record("crashes", len(boundaries), failed, left_count)
     return found

@@ -15,6 +15,7 @@ import pytest
 
 from runtime.residue import find_residue
 from runtime.store import Layout, Store
+from runtime.store.layout import DEFAULT_RUN_ROOT
 
 
 def residue(layout: Layout, *, check_links: bool = True) -> list[str]:
@@ -51,15 +52,19 @@ def no_residue_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     opened: dict[Path, Layout] = {}
     ensure = Layout.ensure
 
+    default: list[Layout] = []
+
     def recording(layout: Layout) -> None:
         if layout.root.is_relative_to(base):
             opened[layout.root] = layout
+        if layout.is_default or str(layout.run_root) == DEFAULT_RUN_ROOT:
+            default.append(layout)
         ensure(layout)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Layout, "ensure", recording)
         yield
-    problems = []
+    problems = [f"the test opened the machine's default root: {layout}" for layout in default]
     for layout in opened.values():
         if not layout.root.exists():
             discard_root(layout)
