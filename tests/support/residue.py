@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,11 +45,38 @@ def _store_is_empty(layout: Layout) -> bool:
     return not known.containers and not known.networks and not known.builds
 
 
+def _outliving(layout: Layout) -> list[str]:
+    """What a root that goes with its test still has that outlives the root's directory:
+    networks (bridges, rules, the forwarding record) and containers' live processes."""
+    from runtime.containers.state import same_process
+
+    store = Store(layout)
+    found = []
+    try:
+        for row in store.db.query("SELECT name FROM networks"):
+            found.append(f"network left in the test's root: {row['name']}")
+    except sqlite3.OperationalError:
+        pass  # no network table: the root never had one
+    try:
+        rows = store.db.query("SELECT name, monitor_pid, monitor_start FROM containers")
+    except sqlite3.OperationalError:
+        rows = []
+    for row in rows:
+        if same_process(row["monitor_pid"], row["monitor_start"]):
+            found.append(f"container still running in the test's root: {row['name']}")
+    return found
+
+
 @pytest.fixture(autouse=True)
-def no_residue_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def no_residue_left(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[None]:
     """After the test (and its fixtures' clean-up): every engine root the test opened under
-    the test run's temporary directory has no residue; an empty one's runtime root goes."""
+    the test run's temporary directory has no residue; one in the test's own tmp_path (which
+    goes with it) has no network or running container either; an empty one's runtime root
+    goes."""
     base = tmp_path_factory.getbasetemp()
+    own = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
     opened: dict[Path, Layout] = {}
     ensure = Layout.ensure
 
@@ -70,6 +98,8 @@ def no_residue_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             discard_root(layout)
             continue
         problems += residue(layout, check_links=False)
+        if own is not None and layout.root.is_relative_to(own):
+            problems += _outliving(layout)
         if _store_is_empty(layout):
             discard_root(layout)
     assert not problems, "left behind:\n" + "\n".join(problems)
