@@ -66,7 +66,7 @@ class Engine:
         from runtime.containers.recovery import recover_containers
         from runtime.store.scratch import sweep_scratch
 
-        recover_containers(self.containers)
+        recover_containers(self.containers, stale_locks=True)
         self.networks.recover()
         self.volumes.recover()
         sweep_scratch(self.store.layout)

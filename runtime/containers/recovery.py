@@ -38,8 +38,9 @@ def abandoned(manager: Containers) -> list[tuple[str, str]]:
     return found
 
 
-def recover_containers(manager: Containers) -> list[str]:
-    """Remove what dead commands left unfinished; the ids removed."""
+def recover_containers(manager: Containers, *, stale_locks: bool = False) -> list[str]:
+    """Remove what dead commands left unfinished (with `stale_locks`, also lock files of
+    containers that were never committed); the ids removed."""
     from runtime.containers.creation import undo_create
     from runtime.containers.errors import ContainerNotFound
     from runtime.containers.paths import ContainerPaths
@@ -63,7 +64,8 @@ def recover_containers(manager: Containers) -> list[str]:
             except ContainerNotFound:
                 continue
         removed.append(container_id)
-    _drop_stale_locks(manager)
+    if stale_locks:
+        _drop_stale_locks(manager)
     return removed
 
 
@@ -71,9 +73,10 @@ def _drop_stale_locks(manager: Containers) -> None:
     """Lock files of containers without a row that nobody holds (a create killed before its
     row was committed)."""
     prefix = "container-"
+    known = {row["id"] for row in manager.store.db.query("SELECT id FROM containers")}
     for path in manager.store.layout.locks.glob(f"{prefix}*.lock"):
         container_id = path.name[len(prefix) : -len(".lock")]
-        if manager.registry.find_row(container_id) is not None:
+        if container_id in known:
             continue
         lock = manager.store.lock(f"{prefix}{container_id}", timeout=0)
         try:
