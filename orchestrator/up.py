@@ -27,6 +27,7 @@ from orchestrator.progress import Progress
 from orchestrator.records import ServiceConfigs
 from orchestrator.resources import plan_resources, resource_names
 from orchestrator.waiting import COMPLETED, HEALTHY, STARTED, wait_for_condition
+from runtime.crashpoints import crashpoint
 from specs.model import Project
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ def up(
     services = select_services(graph, options.services, options.no_deps)
     report = UpReport(services=services)
     with engine.store.lock(f"project-{project.name}", timeout=LOCK_TIMEOUT):
+        if not options.dry_run:
+            engine.recover()  # what an `up` or `down` killed half-way left
+        crashpoint("up: project locked")
         networks, volumes = resource_names(project, services)
         observed = observe(engine, project.name, networks=networks, volumes=volumes)
         report.image_actions = plan_images(
@@ -104,6 +108,7 @@ def up(
         )
         if report.image_actions and not options.dry_run:
             ensure_images(engine, project, report.image_actions, progress)
+            crashpoint("up: images ready")
         desired = desired_services(
             project, scale=options.scale, image_ids=image_ids(engine, project, services)
         )

@@ -59,6 +59,18 @@ class Engine:
 
         return Networks(self.store)
 
+    def recover(self) -> None:
+        """Finish or undo what commands killed half-way left (containers being created or
+        removed, networks without their bridge or with stale rules, volume directories
+        without a record). Cheap when nothing is amiss."""
+        from runtime.containers.recovery import recover_containers
+        from runtime.store.scratch import sweep_scratch
+
+        recover_containers(self.containers, stale_locks=True)
+        self.networks.recover()
+        self.volumes.recover()
+        sweep_scratch(self.store.layout)
+
     @cached_property
     def containers(self) -> Containers:
         from runtime.containers.manager import Containers

@@ -47,6 +47,7 @@ def down(
     """Stop and remove containers and networks of the app."""
     from orchestrator.lifecycle import DownOptions
     from orchestrator.lifecycle import down as take_down
+    from runtime.residue import explanations
 
     if context == "kubernetes":
         from orchestrator.cli.up import kubernetes
@@ -83,6 +84,9 @@ def down(
     )
     lock = engine.store.lock(f"project-{name}", timeout=600)
     with command.progress("Removing") as progress, lock:
+        engine.recover()  # what an `up` or `down` killed half-way left
         warnings = take_down(engine, name, options, progress)
+        if name not in explanations(engine.store).projects:
+            lock.discard()  # nothing of the project is left to serialise
     for warning in warnings:
         typer.echo(f"pycompose: warning: {warning}", err=True)

@@ -124,8 +124,10 @@ def prune(
 
 def _register_boot_commands() -> None:
     from orchestrator.cli.boot import register
+    from orchestrator.cli.check import register as register_check
 
     register(app)
+    register_check(app)
 
 
 _register_boot_commands()

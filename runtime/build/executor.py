@@ -42,12 +42,14 @@ from runtime.build.progress import BuildProgress, PlainProgress
 from runtime.build.request import BuildRequest, BuildResult, network_mode
 from runtime.build.source_trees import ContextTree, RootfsTree
 from runtime.build.steps import CopyAction, RunAction, StageProgram, StageState, Step
+from runtime.crashpoints import crashpoint
 from runtime.errors import EngineError
 from runtime.images.creation import images_lock
 from runtime.images.errors import ImageError
 from runtime.images.imagestore import Image, ImageStore
 from runtime.images.reference import Reference, parse_reference
 from runtime.store import Store
+from runtime.store.scratch import sweep_scratch
 
 
 def read_context(request: BuildRequest) -> BuildContext:
@@ -144,6 +146,7 @@ class _Build:
         target = self.results[self.plan.target]
         tags = [parse_reference(tag) for tag in self.request.tags]
         image = assemble_image(self.images, target.state, target.program.config, tags)
+        crashpoint("build: image assembled")
         self.cache.touch()
         self.digests.flush()
         self.progress.message(f"writing image {image.id}")
@@ -313,6 +316,7 @@ def build_image(
         network=request.network or "default",
     )
     plan = plan_build(dockerfile, options)
+    sweep_scratch(store.layout)
     with images_lock(store):
         build = _Build(store, request, context, plan, progress)
         try:

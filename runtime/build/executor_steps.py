@@ -22,6 +22,7 @@ from runtime.build.planner import Source
 from runtime.build.source_trees import ContextTree, RootfsTree, SourceTree, select_sources
 from runtime.build.steps import CopyAction, RunAction, WorkdirAction
 from runtime.build.workspace import StepDirs, Workspace
+from runtime.crashpoints import crashpoint
 from runtime.images.creation import LayerBlob, layer_from_upper
 from runtime.images.imagestore import ImageStore
 from runtime.store import Store
@@ -122,6 +123,7 @@ class StepExecutor:
             if isinstance(action, RunAction):
                 with ExitStack() as stack:
                     mounts = self._run_mounts(action, dirs, stack)
+                    crashpoint(f"build: {kind} step mounted")
                     self.runner().run(action, dirs, lowers, mounts, on_output)
             else:
                 from runtime.build.executor_copy import CopyTarget
@@ -135,8 +137,11 @@ class StepExecutor:
                         CopyTarget(merged, owner=owner).make_dirs(action.path)
                 finally:
                     workspace.unmount(dirs)
+            crashpoint(f"build: {kind} step ran")
             layer = layer_from_upper(self.store, dirs.upper, level=LAYER_GZIP_LEVEL)
+            crashpoint(f"build: {kind} layer written")
             commit_upper(self.images, state.next_chain(layer.diff_id), dirs.upper)
+            crashpoint(f"build: {kind} snapshot made")
             return layer
         finally:
             workspace.discard(dirs)

@@ -19,9 +19,11 @@ from runtime.containers.changes import apply_changes
 from runtime.containers.errors import ContainerError
 from runtime.containers.paths import ContainerPaths
 from runtime.containers.rootfs import INIT_FILES
+from runtime.crashpoints import crashpoint
 from runtime.images.creation import create_image, images_lock, layer_from_upper, now_rfc3339
 from runtime.images.reference import parse_reference
 from runtime.linux.cgroups import detect_driver
+from runtime.store.scratch import sweep_scratch
 
 if TYPE_CHECKING:
     from runtime.containers.manager import Containers
@@ -53,23 +55,24 @@ def commit_container(
     cgroup = container.resolved["cgroup"]
     driver = detect_driver()
     frozen_here = (
-        pause
-        and container.state.status == "running"
-        and driver.exists(cgroup)
-        and not driver.is_frozen(cgroup)
+        pause and container.state.status == "running" and driver.exists(cgroup)
+        # Frozen while `running` (not `paused`) is a commit killed half-way: thawed below.
     )
     args = [*(container.spec.entrypoint or ()), *(container.spec.command or ())]
     created = now_rfc3339()
     history = {"created": created, "created_by": " ".join(args)}
     if message:
         history["comment"] = message
+    sweep_scratch(manager.store.layout)
     if frozen_here:
         driver.freeze(cgroup, True)
+        crashpoint(f"commit {container.name}: frozen")
     try:
         with images_lock(manager.store):
             layer = layer_from_upper(
                 manager.store, upper, exclude=ENGINE_FILES, exclude_contents=mount_points
             )
+            crashpoint(f"commit {container.name}: layer written")
             image = create_image(
                 manager.images,
                 parent=parent,
@@ -80,6 +83,7 @@ def commit_container(
                 author=author,
                 created=created,
             )
+            crashpoint(f"commit {container.name}: image made")
     finally:
         if frozen_here:
             driver.freeze(cgroup, False)

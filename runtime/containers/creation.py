@@ -1,11 +1,14 @@
 """`create`: an image, run options and a sandbox plan become a container on disk.
 
-    row (name taken) -> image hold -> rootfs mounted -> volumes (copy-up, holds)
+    row ('creating', name taken) -> image hold -> rootfs mounted -> volumes (copy-up, holds)
     -> name files -> bundle (config.json) -> rootfs unmounted -> `create` event
 
 The rootfs is mounted only for what needs the image's files (copy-up into new
 volumes, the user's passwd entry); `start` mounts it again. If any step
-fails, what the earlier ones made is undone and the row is dropped.
+fails, what the earlier ones made is undone and the row is dropped. The
+container's lock is held throughout and the row says 'creating' until the last
+step: a create killed half-way leaves a row that the next command removes
+(runtime.containers.recovery), with whatever the steps had made.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from runtime.containers.paths import ContainerPaths
 from runtime.containers.serialization import to_json
 from runtime.containers.spec import ContainerSpec, NamespaceMode
 from runtime.containers.timestamps import format_timestamp
+from runtime.crashpoints import crashpoint
 from runtime.linux.cgroups import CgroupV2, detect_driver
 from runtime.volumes.mounts import release_mounts, resolve_mounts
 
 if TYPE_CHECKING:
     from runtime.containers.manager import Containers
-    from runtime.containers.model import Container
+    from runtime.containers.model import Container, HealthcheckPlan
+    from runtime.images.imagestore import Image
 
 HOLDER = "container"
 SHARED_KINDS = ("ipc", "pid", "uts")
@@ -96,8 +101,24 @@ def create_container(manager: Containers, request: ContainerRequest) -> Containe
     owner = manager.get(str(spec.network.value)) if spec.network.mode == "container" else None
     container_id = new_id()
     plan = sandbox.plan_sandbox(manager.networks, request, container_id, owner)
+    with manager.registry.lock(container_id):
+        return _create(manager, request, container_id, spec, plan, image, health, runtime_name)
+
+
+def _create(
+    manager: Containers,
+    request: ContainerRequest,
+    container_id: str,
+    spec: ContainerSpec,
+    plan: sandbox.SandboxPlan,
+    image: Image,
+    health: HealthcheckPlan | None,
+    runtime_name: str,
+) -> Container:
+    layout = manager.store.layout
     stored = dataclasses.replace(request, spec=dataclasses.replace(spec, image_config={}))
     name = manager.registry.insert(
+        status="creating",
         container_id=container_id,
         name=spec.name or None,
         image=request.image,
@@ -109,16 +130,21 @@ def create_container(manager: Containers, request: ContainerRequest) -> Containe
     )
     paths = ContainerPaths(layout, container_id)
     dirs = paths.rootfs
+    crashpoint(f"create {name}: row written")
     try:
         manager.images.hold(image.id, HOLDER, container_id)
+        crashpoint(f"create {name}: image held")
         merged = rootfs.mount_rootfs(dirs, manager.images.lower_dirs(image))
+        crashpoint(f"create {name}: rootfs mounted")
         try:
             named = dataclasses.replace(spec, name=name)
             mounts, held = resolve_mounts(manager.volumes, container_id, named, merged)
+            crashpoint(f"create {name}: volumes ready")
             sandbox.prepare_files(paths.files, request, plan)
             owner_files = ContainerPaths(layout, plan.owner).files if plan.owner else None
             files = sandbox.file_paths(paths.files, plan, owner_files)
             write_bundle(manager, container_id, named, plan, merged, mounts, files)
+            crashpoint(f"create {name}: bundle written")
         finally:
             rootfs.unmount_rootfs(dirs)
         resolved = {
@@ -131,18 +157,20 @@ def create_container(manager: Containers, request: ContainerRequest) -> Containe
             "cgroup": f"/{layout.instance_name}/{container_id}",
         }
         fields = {
+            "status": "created",
             "resolved": json.dumps(resolved),
             "sandbox": plan.pin if plan.owned else "",
             "sandbox_owner": plan.owner,
         }
         manager.registry.update(container_id, fields, [("create", {})])
+        crashpoint(f"create {name}: created")
     except BaseException:
-        _undo(manager, container_id, paths)
+        undo_create(manager, container_id, paths)
         raise
     return manager.get(container_id)
 
 
-def _undo(manager: Containers, container_id: str, paths: ContainerPaths) -> None:
+def undo_create(manager: Containers, container_id: str, paths: ContainerPaths) -> None:
     """Take back what a failed create made."""
     try:
         release_mounts(manager.volumes, container_id, remove_anonymous=True)

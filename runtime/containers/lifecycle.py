@@ -26,6 +26,7 @@ from runtime.containers.launcher import spawn_monitor, write_config
 from runtime.containers.model import HealthcheckPlan
 from runtime.containers.monitor import protocol
 from runtime.containers.paths import ContainerPaths, runtime_state_root
+from runtime.crashpoints import crashpoint
 from runtime.linux.cgroups import detect_driver
 from runtime.oci.spec import load_spec, write_spec
 
@@ -171,16 +172,21 @@ def start_container(manager: Containers, key: str, attach: bool) -> Container:
             manager.registry.update(
                 container_id, {"cleanup_pending": 1, "stop_requested": 0, "error": ""}
             )
+            crashpoint(f"start {container.name}: marked")
             if not rootfs.is_mounted(paths.rootfs.merged):
                 rootfs.mount_rootfs(paths.rootfs, manager.images.lower_dirs(container.image_id))
+            crashpoint(f"start {container.name}: rootfs mounted")
             sandbox.bring_up(manager.networks, container, plan, paths.files)
+            crashpoint(f"start {container.name}: network up")
             _refresh_shared_namespaces(manager, container)
             write_config(paths.monitor_config, monitor_config(manager, container, attach))
             started = spawn_monitor(paths.monitor_config, paths.monitor_log)
+            crashpoint(f"start {container.name}: monitor spawned")
             try:
                 message = started.read()
             finally:
                 started.close()
+            crashpoint(f"start {container.name}: started")
             if "error" in message:
                 raise ContainerStartError(
                     str(message["error"]), int(message.get("exit_code") or 128)

@@ -111,7 +111,9 @@ class Containers:
     def create(self, request: ContainerRequest) -> Container:
         """Make a container (image held, rootfs layers, volumes, bundle); it is not started."""
         from runtime.containers.creation import create_container
+        from runtime.containers.recovery import recover_containers
 
+        recover_containers(self)  # a dead create's row may hold the name
         return create_container(self, request)
 
     def start(self, key: str, *, attach: bool = False) -> Container:
@@ -151,6 +153,9 @@ class Containers:
         """Remove a stopped container (`force` stops it first); `volumes` removes its anonymous
         volumes; `keep_sandbox` keeps its pinned network namespace for a successor
         (`ContainerRequest.sandbox`)."""
+        from runtime.containers.recovery import recover_containers
+
+        recover_containers(self)  # a dead create or rm: removed as asked, or not found
         removal.remove_container(self, key, force=force, volumes=volumes, keep_sandbox=keep_sandbox)
 
     def prune(self, labels: Mapping[str, str | None] | None = None) -> builtins.list[str]:

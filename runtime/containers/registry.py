@@ -21,6 +21,7 @@ from runtime.containers.model import Container, Event
 from runtime.containers.names import ID_RE, check_name, generated_name
 from runtime.containers.paths import events_bell
 from runtime.containers.state import container_from_row
+from runtime.crashpoints import crashpoint
 from runtime.store import Store
 
 
@@ -134,6 +135,7 @@ class Registry:
         runtime: str,
         request: Mapping[str, Any],
         labels: Mapping[str, str],
+        status: str = "created",
     ) -> str:
         """Add a container row, taking `name` (or a generated one); returns the name."""
         with self.store.lock("containers"), self.db.transaction() as conn:
@@ -151,7 +153,7 @@ class Registry:
                     )
             conn.execute(
                 "INSERT INTO containers(id, name, image, image_id, created, created_nano, runtime,"
-                " request) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " request, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     container_id,
                     name,
@@ -161,12 +163,14 @@ class Registry:
                     time.time_ns(),
                     runtime,
                     json.dumps(request),
+                    status,
                 ),
             )
             conn.executemany(
                 "INSERT INTO container_labels(container_id, key, value) VALUES (?, ?, ?)",
                 [(container_id, k, v) for k, v in labels.items()],
             )
+            crashpoint(f"create {name}: row inserted, transaction open")
         return name
 
     def update(

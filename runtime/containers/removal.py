@@ -17,6 +17,7 @@ from runtime.containers import rootfs, sandbox, state
 from runtime.containers.errors import ContainerNotFound, ContainerStateConflict
 from runtime.containers.lifecycle import clean_up, stop_container, stop_waiting_monitor
 from runtime.containers.paths import ContainerPaths
+from runtime.crashpoints import crashpoint
 from runtime.volumes.mounts import release_mounts
 
 if TYPE_CHECKING:
@@ -53,18 +54,24 @@ def remove_container(
         row = found
         container = manager.registry.container(row)
         manager.registry.update(container_id, {"status": "removing"})
+        crashpoint(f"remove {container.name}: marked")
         plan = sandbox.SandboxPlan(**container.resolved["sandbox"])
         if state.cleanup_needed(row) or rootfs.is_mounted(container.directory / "rootfs"):
             # With keep_sandbox the successor adopts the live endpoints: nothing is released.
             clean_up(manager, container_id, release_network=not keep_sandbox)
+            crashpoint(f"remove {container.name}: cleaned up")
         sandbox.forget(manager.networks, container_id, plan, keep_pin=keep_sandbox)
+        crashpoint(f"remove {container.name}: network forgotten")
         release_mounts(manager.volumes, container_id, remove_anonymous=volumes)
         manager.images.release_holder(HOLDER, container_id)
+        crashpoint(f"remove {container.name}: holds released")
         paths = ContainerPaths(manager.store.layout, container_id)
         rootfs.remove_rootfs(paths.rootfs)
         shutil.rmtree(paths.directory, ignore_errors=True)
         shutil.rmtree(paths.run_directory, ignore_errors=True)
+        crashpoint(f"remove {container.name}: files removed")
         manager.registry.delete(container_id, container.name, container.image)
+        crashpoint(f"remove {container.name}: removed")
 
 
 def prune_containers(

@@ -27,6 +27,7 @@ from runtime.images.errors import ImageError
 from runtime.images.imagestore import Image, ImageStore
 from runtime.images.reference import parse_reference
 from runtime.store import Store
+from runtime.store.scratch import scratch_prefix
 
 SLIM_EXCLUDES = (
     "/usr/share/doc/*",
@@ -93,7 +94,9 @@ def bootstrap_image(
     suite, slim = parse_debian_name(name)
     require_program("mmdebstrap")
     store.layout.tmp.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=store.layout.tmp, prefix="bootstrap-") as scratch:
+    with tempfile.TemporaryDirectory(
+        dir=store.layout.tmp, prefix=scratch_prefix("bootstrap")
+    ) as scratch:
         output = Path(scratch) / "rootfs.tar"
         argv = mmdebstrap_argv(suite, output, slim=slim, include=include, mirror=mirror)
         run_command(

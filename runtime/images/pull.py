@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from runtime.crashpoints import crashpoint
 from runtime.errors import EngineError
 from runtime.images.additions import Additions, take_back
 from runtime.images.creation import images_lock
@@ -39,6 +40,7 @@ from runtime.layers.compression import CHUNK
 from runtime.layers.errors import LayerError
 from runtime.layers.snapshots import chain_ids
 from runtime.store import Store
+from runtime.store.scratch import sweep_scratch
 
 MAX_CONCURRENT_DOWNLOADS = 3
 DOWNLOAD_ATTEMPTS = 3
@@ -83,6 +85,7 @@ def pull_image(
     reporter = reporter or SilentReporter()
     client = RegistryClient(reference, transport=transport, credentials=credentials)
     created = Additions()
+    sweep_scratch(store.layout)
     try:
         with images_lock(store):
             return _pull(store, client, reference, wanted, reporter, created, max_downloads)
@@ -148,6 +151,7 @@ def _pull(
     )
     config_bytes = _fetch_config(store, client, manifest.config, created)
     config = _parse_config(config_bytes, manifest)
+    crashpoint(f"pull {reference}: config fetched")
     diff_ids = list(config["rootfs"]["diff_ids"])
     chains = chain_ids(diff_ids)
     existing = images.find(manifest.config.digest)
@@ -168,6 +172,7 @@ def _pull(
         if not store.blobs.exists(descriptor.digest):
             store.blobs.put(data, descriptor.digest)
             created.blob(descriptor.digest)
+    crashpoint(f"pull {reference}: manifests stored")
     sizes = {
         row["chain_id"]: row["size"]
         for row in store.db.query("SELECT chain_id, size FROM snapshots")
@@ -191,6 +196,7 @@ def _pull(
         repo_digests=[(reference.repository, top.digest)],
         source=(reference.domain, reference.path),
     )
+    crashpoint(f"pull {reference}: image registered")
     images.record_source(manifest.config.digest, reference.domain, reference.path)
     return PullResult(images.load(manifest.config.digest), top.digest, fresh, reference)
 
@@ -249,6 +255,7 @@ def _download(
                         if reporter:
                             reporter.advance(key, len(chunk))
                     writer.commit()
+                crashpoint(f"pull: blob {key} downloaded")
             except PullCancelled:
                 raise  # another layer failed first: its error is the one to report
             except RegistryError:
@@ -305,6 +312,7 @@ def _fetch_layers(
             ) from exc
         if applied is not None:
             created.snapshot(chain, applied.content_size)
+        crashpoint(f"pull: layer {key} unpacked")
         reporter.state(key, "Pull complete")
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(layers), MAX_CONCURRENT_UNPACKS))) as pool:

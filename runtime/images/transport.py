@@ -264,7 +264,9 @@ class Transport:
                 if watchdog is not None:
                     watchdog.cancel()
                 self._drop(parts.scheme, parts.netloc)
-                if watchdog is not None and watchdog.fired:
+                # Asked, then no answer in time: the watchdog, or the socket's own timeout
+                # (the same length) when it comes first.
+                if watchdog is not None and (watchdog.fired or isinstance(exc, TimeoutError)):
                     raise RegistryError(
                         f"{parts.netloc} did not answer within {self.timeout:g}s"
                     ) from exc

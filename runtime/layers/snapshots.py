@@ -20,6 +20,7 @@ from typing import BinaryIO
 from runtime.layers.apply import AppliedLayer, apply_layer
 from runtime.store import Store
 from runtime.store.blobs import check_digest
+from runtime.store.scratch import scratch_prefix
 
 
 def chain_ids(diff_ids: Sequence[str]) -> list[str]:
@@ -67,7 +68,9 @@ class Snapshots:
                 return None
             self.directory.mkdir(parents=True, exist_ok=True)
             self.store.layout.tmp.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(dir=self.store.layout.tmp, prefix="snapshot-"))
+            staging = Path(
+                tempfile.mkdtemp(dir=self.store.layout.tmp, prefix=scratch_prefix("snapshot"))
+            )
             try:
                 os.chmod(staging, 0o755)
                 with open_layer() as source:
@@ -86,7 +89,9 @@ class Snapshots:
         with self.store.lock(f"snapshot-{final.name}"):
             if not final.exists():
                 return
-            doomed = Path(tempfile.mkdtemp(dir=self.store.layout.tmp, prefix="removing-"))
+            doomed = Path(
+                tempfile.mkdtemp(dir=self.store.layout.tmp, prefix=scratch_prefix("removing"))
+            )
             os.rename(final, doomed / "fs")
         shutil.rmtree(doomed, ignore_errors=True)
 

@@ -31,7 +31,7 @@ VETH_PREFIX = "pcv"
 SO_NETNS_COOKIE = 71
 
 
-def _state_path() -> Path:
+def record_path() -> Path:
     """This network namespace's record, named by its cookie.
 
     The kernel never reuses a namespace cookie before reboot, unlike the
@@ -62,9 +62,15 @@ def _is_ours(ifname: str) -> bool:
     return ifname.startswith((BRIDGE_PREFIX, VETH_PREFIX))
 
 
+def uses(user: str) -> bool:
+    """Whether this namespace's record counts `user` among the roots using forwarding."""
+    users, _ = _load(record_path())
+    return user in users
+
+
 def enable(user: str) -> list[str]:
     """Turn forwarding on for every interface here; return those it was off for (guarded)."""
-    path = _state_path()
+    path = record_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(path.with_suffix(".lock"), description="the forwarding record"):
         users, previous = _load(path)
@@ -83,7 +89,7 @@ def enable(user: str) -> list[str]:
 
 def release(user: str) -> None:
     """Drop `user`; when no user is left, put every interface's forwarding back."""
-    path = _state_path()
+    path = record_path()
     if not path.exists():
         return
     with FileLock(path.with_suffix(".lock"), description="the forwarding record"):

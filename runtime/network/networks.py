@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from runtime.crashpoints import crashpoint
 from runtime.network import endpoints as endpoint_ops
 from runtime.network import forwarding, ipam, links, nftables, ports, resolver_files
 from runtime.network.errors import NetworkError, NetworkNotFound, PortError
@@ -110,9 +111,12 @@ class Networks:
                 created=datetime.now(UTC).isoformat(),
             )
             self.records.add_network(network)
+            crashpoint(f"create network {name}: recorded")
             try:
                 self._bring_up(network)
+                crashpoint(f"create network {name}: bridge up")
                 self._sync()
+                crashpoint(f"create network {name}: created")
             except BaseException:
                 links.delete_link(network.bridge)
                 self.records.remove_network(network.id)
@@ -188,8 +192,11 @@ class Networks:
                 names = ", ".join(e.container_name or e.container_id[:12] for e in active)
                 raise NetworkError(f"network {network.name} has active endpoints ({names})")
             links.delete_link(network.bridge)
+            crashpoint(f"remove network {network.name}: bridge deleted")
             self.records.remove_network(network.id)
+            crashpoint(f"remove network {network.name}: record deleted")
             self._sync()
+            crashpoint(f"remove network {network.name}: removed")
 
     def prune(self, labels: Mapping[str, str] | None = None) -> list[str]:
         """Remove every network no container uses (matching `labels`); return their names."""
@@ -414,6 +421,26 @@ class Networks:
                 live_ports,
             )
         )
+
+    def recover(self) -> None:
+        """After a command died half-way: every recorded network's bridge up, and the
+        table, forwarding and responder in line when no network is left but they are not.
+        Cheap when nothing is amiss (a read of /proc, no netlink, no nft)."""
+        with self._locked():
+            networks = self.records.networks()
+            present = set(links.link_names())
+            missing = [network for network in networks if network.bridge not in present]
+            stale = not networks and (
+                forwarding.uses(self.table)
+                or self.responder.pid() is not None
+                or nftables.table_text(self.table) is not None
+            )
+            if not missing and not stale:
+                return
+            for network in missing:
+                self._bring_up(network)
+            self._loaded_rules = None
+            self._sync()
 
     def sync(self) -> None:
         """Re-make the shared pieces from the store (after a reboot or a crash)."""

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 from runtime.errors import StoreError
+from runtime.store.scratch import scratch_prefix
 
 DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -43,7 +44,7 @@ class BlobWriter:
         self._hash = hashlib.sha256()
         self.size = 0
         store.tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=store.tmp, prefix="blob-")
+        fd, name = tempfile.mkstemp(dir=store.tmp, prefix=scratch_prefix("blob"))
         self._file: BinaryIO | None = os.fdopen(fd, "wb")
         self._tmp_path = Path(name)
         self.digest: str | None = None

@@ -34,11 +34,27 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock, waiting at most `timeout` seconds (forever when None)."""
+        """Take the lock, waiting at most `timeout` seconds (forever when None).
+
+        A holder may delete the lock file before releasing it (`discard`): whoever
+        was waiting then holds a lock on a file nobody else can open, so it checks
+        that the file it locked is still the one at `path` and tries again if not.
+        """
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        while True:
+            fd = self._acquire_once(deadline)
+            try:
+                if os.stat(self.path).st_ino == os.fstat(fd).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        self._fd = fd
+
+    def _acquire_once(self, deadline: float | None) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
         delay = 0.005
         while True:
             try:
@@ -56,7 +72,7 @@ class FileLock:
                     ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.1)
-        self._fd = fd
+        return fd
 
     def release(self) -> None:
         """Drop the lock (idempotent)."""
@@ -64,6 +80,12 @@ class FileLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+    def discard(self) -> None:
+        """Delete the lock file, then release: for a lock whose object is gone."""
+        if self._fd is not None and not self.shared:
+            self.path.unlink(missing_ok=True)
+        self.release()
 
     @property
     def held(self) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from runtime.crashpoints import crashpoint
 from runtime.errors import VolumeError
 from runtime.store import Store
 
@@ -118,6 +119,7 @@ class VolumeStore:
                     raise VolumeError(f"volume {name} already exists")
                 return self._volume(existing)
             self.data_path(name).mkdir(parents=True, exist_ok=True)
+            crashpoint(f"create volume {name}: directory made")
             created = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
             conn.execute(
                 "INSERT INTO volumes(name, created, labels, options, anonymous)"
@@ -191,7 +193,23 @@ class VolumeStore:
             raise VolumeError(f"volume {name} is in use by {users}: remove those first")
         with self.store.db.transaction() as conn:
             conn.execute("DELETE FROM volumes WHERE name = ?", (name,))
+            crashpoint(f"remove volume {name}: record deleted")
         shutil.rmtree(self.root / name, ignore_errors=True)
+        crashpoint(f"remove volume {name}: removed")
+
+    def recover(self) -> list[str]:
+        """Remove volume directories without a record (a create or remove killed half-way:
+        both change the directory inside the record's transaction); their names."""
+        if not self.root.is_dir():
+            return []
+        removed = []
+        with self.store.db.transaction() as conn:
+            names = {row["name"] for row in conn.execute("SELECT name FROM volumes")}
+            for entry in self.root.iterdir():
+                if entry.is_dir() and entry.name not in names:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry.name)
+        return removed
 
     def prune(self, all: bool = False, labels: dict[str, str | None] | None = None) -> list[str]:
         """Remove unused volumes: anonymous ones only, or every unused one with `all`."""

@@ -91,34 +91,14 @@ class ContainerCLI:
             self.run("network", "prune", "-f")
 
     def residue(self) -> list[str]:
-        """What is left of containers after they were all removed."""
-        found = []
-        root, run_root = str(self.layout.root), str(self.layout.run_root)
-        with open("/proc/self/mountinfo") as handle:
-            for line in handle:
-                point = line.split()[4]
-                if point.startswith((root + "/", run_root + "/")):
-                    found.append(f"mount {point}")
+        """What is left of containers after they were all removed: what the residue check
+        finds, and the engine's cgroup parent (which goes with the last container)."""
+        from tests.support.residue import residue
+
+        found = residue(self.layout, check_links=False)
         for hierarchy in Path("/sys/fs/cgroup").iterdir():
             if (hierarchy / self.layout.instance_name).exists():
                 found.append(f"cgroup {hierarchy / self.layout.instance_name}")
-        for directory, what in (
-            (self.layout.run_root / "netns", "pin"),
-            (self.layout.containers, "container directory"),
-            (self.layout.run_root / "oci", "runtime state"),
-        ):
-            if directory.is_dir():
-                found += [f"{what} {p}" for p in directory.iterdir() if not p.name.startswith(".")]
-        if self.layout.run_containers.is_dir():
-            found += [
-                f"run directory {p}"
-                for p in self.layout.run_containers.iterdir()
-                if p.name != "events"
-            ]
-        if self.layout.locks.is_dir():
-            found += [f"lock {p}" for p in self.layout.locks.glob("container-*")]
-        for pid in monitor_pids(self.layout):
-            found.append(f"monitor process {pid}")
         return found
 
 

@@ -20,11 +20,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 REGISTRY = "/usr/bin/docker-registry"
 SERVICE = "pycompose-test-registry"
@@ -256,3 +259,13 @@ class RegistryServer:
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[RegistryServer]:
+    """A registry on loopback for one test (import this fixture into a test module)."""
+    server = RegistryServer(tmp_path / "registry").start()
+    try:
+        yield server
+    finally:
+        server.stop()

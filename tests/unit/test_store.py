@@ -86,5 +86,5 @@ def test_lock_is_exclusive_and_dies_with_its_holder(store: Store) -> None:
     finally:
         holder.kill()
         holder.join()
-    with store.lock("project-x", timeout=5):
-        pass
+    with store.lock("project-x", timeout=5) as lock:
+        lock.discard()  # a project with nothing in the store keeps no lock file

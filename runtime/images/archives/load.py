@@ -40,6 +40,7 @@ from runtime.images.reference import Reference, parse_reference
 from runtime.layers.compression import CHUNK, detect_compression
 from runtime.layers.snapshots import chain_ids
 from runtime.store import Store
+from runtime.store.scratch import scratch_prefix
 
 REF_NAME = "org.opencontainers.image.ref.name"
 CONTAINERD_NAME = "io.containerd.image.name"
@@ -62,7 +63,9 @@ def load_archive(
     additions = Additions()
     store.layout.tmp.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(dir=store.layout.tmp, prefix="load-") as scratch:
+        with tempfile.TemporaryDirectory(
+            dir=store.layout.tmp, prefix=scratch_prefix("load")
+        ) as scratch:
             reader = open_archive(path, stdin, Path(scratch))
             try:
                 with images_lock(store):

@@ -56,10 +56,13 @@ class CgroupV1(CgroupDriver):
 
     def create(self, path: str, resources: CgroupResources) -> None:
         for controller, top in self.hierarchies.items():
-            created = make_directories(top, path)
+            make_directories(top, path)
             if controller == "cpuset":
-                for directory in created:
-                    self._inherit_cpuset(directory)
+                # Every level, not only those made here: another command may have made the
+                # parent an instant ago and not yet given it cpus and mems.
+                parts = Path(path.strip("/")).parts
+                for depth in range(1, len(parts) + 1):
+                    self._inherit_cpuset(top.joinpath(*parts[:depth]))
         self.update(path, resources)
 
     def _inherit_cpuset(self, directory: Path) -> None:

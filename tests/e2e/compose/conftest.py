@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.compose_apps import ComposeApp
+from tests.support.registry import registry
 from tests.support.rootfs import busybox_available
+
+__all__ = ["registry"]  # a fixture, for the tests here
 
 
 @pytest.fixture

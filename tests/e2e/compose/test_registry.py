@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.support.compose_apps import IDLE, ComposeApp
 from tests.support.registry import RegistryServer
-
-
-@pytest.fixture
-def registry(tmp_path: Path) -> Iterator[RegistryServer]:
-    server = RegistryServer(tmp_path / "registry").start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_push_pull_and_up_with_pull_always(app: ComposeApp, registry: RegistryServer) -> None:

@@ -15,8 +15,11 @@ from runtime.network import Networks
 from runtime.store import Store
 from tests.support.builds import host_residue, write_context
 from tests.support.images import busybox_image
+from tests.support.registry import registry
 from tests.support.rootfs import busybox_available
 from tests.support.stores import make_store
+
+__all__ = ["registry"]  # a fixture, for the tests here
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from runtime.build.errors import BuildError
@@ -14,15 +11,6 @@ from runtime.images.reference import parse_reference
 from runtime.store import Store
 from tests.integration.build.conftest import Builder
 from tests.support.registry import RegistryServer
-
-
-@pytest.fixture
-def registry(tmp_path: Path) -> Iterator[RegistryServer]:
-    server = RegistryServer(tmp_path / "registry").start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _publish(store: Store, registry: RegistryServer, image_id: str) -> str:

@@ -1,0 +1,1 @@
+"""`make stress`: the adversarial and soak suite, summed up in one table."""
