@@ -56,9 +56,14 @@ class CgroupV1(CgroupDriver):
 
     def create(self, path: str, resources: CgroupResources) -> None:
         for controller, top in self.hierarchies.items():
-            created = make_directories(top, path)
+            make_directories(top, path)
             if controller == "cpuset":
-                for directory in created:
+                # Every level, not only the ones made here: a parent another process has just
+                # made may not have its cpus yet (an empty cpuset holds no task, so filling it
+                # changes nothing that anyone relies on).
+                directory = top
+                for part in [p for p in path.split("/") if p]:
+                    directory = directory / part
                     self._inherit_cpuset(directory)
         self.update(path, resources)
 
