@@ -1,10 +1,12 @@
 """Short-lived children of the monitor that do its heavy work, so the monitor itself stays small.
 
-The OCI runtime code (plans, seccomp, cgroups, namespaces) is imported only
-in these forked children: the monitor's own memory never holds it. A child
-reports on a pipe, one JSON line per message, and exits.
+The OCI runtime code (plans, seccomp, cgroups, namespaces) is used only in
+these forked children: the monitor's own memory never holds it. A child
+reports on a pipe, one frame per message, and exits.
 
-- `Launch`: create the container, wait for "go", start it. The runtime makes
+- `Launch`: create the container, wait for "go", start it. The first one of
+  a monitor is forked by the launcher before the monitor starts (see
+  channels.py), later ones (restarts) by the monitor. The runtime makes
   the child a subreaper, so the container's first process is its child; when
   the child exits, the process is reparented to the monitor (a subreaper too),
   which can then wait for it.
@@ -93,15 +95,28 @@ def _launch(
 class Launch:
     """A helper that creates the container, then starts it when told."""
 
-    def __init__(self, config: dict[str, Any], stdio: tuple[int, int, int], console: int | None):
+    def __init__(self, pid: int, report_r: int, go_w: int):
+        self.pid = pid
+        self.go_w = go_w
+        self.reports = Frames(report_r)
+
+    @classmethod
+    def fork(
+        cls,
+        config: dict[str, Any],
+        stdio: tuple[int, int, int],
+        console: int | None,
+        close: tuple[int, ...] = (),
+    ) -> Launch:
+        """Fork the helper; it closes `close` (descriptors only its parent may hold) first."""
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
-        go_r, self.go_w = os.pipe2(os.O_CLOEXEC)
-        self.pid = _fork(
-            lambda: _launch(config, stdio, console, report_w, go_r), (report_r, self.go_w)
+        go_r, go_w = os.pipe2(os.O_CLOEXEC)
+        pid = _fork(
+            lambda: _launch(config, stdio, console, report_w, go_r), (report_r, go_w, *close)
         )
         os.close(report_w)
         os.close(go_r)
-        self.reports = Frames(report_r)
+        return cls(pid, report_r, go_w)
 
     def go(self) -> None:
         os.write(self.go_w, b"g")

@@ -28,7 +28,7 @@ import sys
 import time
 
 from runtime.containers import records
-from runtime.containers.monitor import helpers, protocol
+from runtime.containers.monitor import channels, helpers, protocol
 from runtime.containers.monitor.logfile import open_log
 from runtime.containers.monitor.policies import HealthProbeResult, HealthTracker, Restarts
 from runtime.containers.monitor.relay import Clients
@@ -69,7 +69,7 @@ def launch_exit_code(message: str) -> int:
 class Monitor:
     """The loop of one container's monitor."""
 
-    def __init__(self, config: dict[str, Any], handshake: int):
+    def __init__(self, config: dict[str, Any], handshake: int, fds: dict[str, int]):
         self.config = config
         self.id: str = config["id"]
         self.handshake = handshake
@@ -95,32 +95,33 @@ class Monitor:
         self.started = 0.0
         self.master = -1
         self.tty: bool = config["tty"]
-        self._stdio()
+        self._stdio(fds)
+        # The first launch helper, forked by the launcher, is already creating the container.
+        self.first_launch: helpers.Launch | None = helpers.Launch(
+            fds["launch_pid"], fds["launch_report"], fds["launch_go"]
+        )
         self.clients = Clients(self)
         self.server = protocol.listen(config["attach_socket"])
         self.watch(self.server.fileno(), self.clients.accept)
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _stdio(self) -> None:
-        # The monitor keeps the write ends too: output pipes never reach EOF between restarts.
-        self.devnull = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+    def _stdio(self, fds: dict[str, int]) -> None:
+        self.fds = fds
+        self.devnull = fds["devnull"]
+        self.out_r, self.out_w = fds["out_r"], fds["out_w"]
+        self.err_r, self.err_w = fds["err_r"], fds["err_w"]
+        self.stdin_r, self.stdin_w = fds["stdin_r"], fds["stdin_w"]
         if self.tty:
-            self.console_local, self.console_remote = _socket.socketpair(
-                _socket.AF_UNIX, _socket.SOCK_STREAM
+            self.console_local = _socket.socket(
+                _socket.AF_UNIX, _socket.SOCK_STREAM, 0, fds["console_local"]
             )
-            self.out_r = self.out_w = self.err_r = self.err_w = -1
+            self.console_remote = _socket.socket(
+                _socket.AF_UNIX, _socket.SOCK_STREAM, 0, fds["console_remote"]
+            )
         else:
-            self.out_r, self.out_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
-            self.err_r, self.err_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
-            os.set_blocking(self.out_w, True)
-            os.set_blocking(self.err_w, True)
             self.watch(self.out_r, self.on_output)
             self.watch(self.err_r, self.on_output)
-        self.stdin_r, self.stdin_w = self.devnull, -1
-        if self.config["stdin"]:
-            self.stdin_r, self.stdin_w = os.pipe2(os.O_CLOEXEC)
-            os.set_blocking(self.stdin_w, False)
 
     def watch(self, fd: int, handler: Any, events: int = POLL_IN) -> None:
         self.handlers[fd] = handler
@@ -166,9 +167,10 @@ class Monitor:
 
     def launch(self, first: bool) -> bool:
         """Create and start the container; False (recorded) if it could not start."""
-        console = self.console_remote.fileno() if self.tty else None
-        stdio = (self.stdin_r, self.out_w, self.err_w) if not self.tty else (self.devnull,) * 3
-        launch = helpers.Launch(self.config, stdio, console)
+        launch, self.first_launch = self.first_launch, None
+        if launch is None:
+            stdio, console = channels.launch_stdio(self.fds, self.tty)
+            launch = helpers.Launch.fork(self.config, stdio, console)
         try:
             message = launch.reports.read(120.0) or {"error": "the runtime gave no answer"}
             if "created" in message and self.tty:
@@ -421,14 +423,14 @@ class Monitor:
 
 
 def main(argv: list[str]) -> None:
-    """`monitor.conf` path and the handshake descriptor, as the launcher passes them."""
+    """`monitor.conf` path, the handshake descriptor and the inherited ones (channels.py)."""
     for number in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
         _signal.signal(number, _signal.SIG_IGN)
     with open(argv[0], "rb") as handle:
         config = marshal.load(handle)
     handshake = int(argv[1])
     try:
-        monitor = Monitor(config, handshake)
+        monitor = Monitor(config, handshake, channels.decode(argv[2]))
     except Exception as exc:
         protocol.write_frame(handshake, {"error": f"monitor: {exc}"})
         raise
