@@ -344,7 +344,12 @@ def test_the_compose_app_and_its_checker_in_webs_network(walk: Walk) -> None:
         assert checker["HostConfig"]["NetworkMode"] == "container:flask-hello-web-1"
         pids = (web["State"]["Pid"], checker["State"]["Pid"])
         assert len({os.readlink(f"/proc/{pid}/ns/net") for pid in pids}) == 1
-        logs = compose("-f", app, "logs", "checker")
-        assert f"http://localhost:80/ answered: {hello(web['Config']['Hostname'])}" in logs
+        # The checker fetches every 5 s from its start; web may not have listened yet
+        # at the first one.
+        answered = f"http://localhost:80/ answered: {hello(web['Config']['Hostname'])}"
+        deadline = time.monotonic() + 20
+        while answered not in (logs := compose("-f", app, "logs", "checker")):
+            assert time.monotonic() < deadline, logs
+            time.sleep(1)
     finally:
         compose("-f", app, "down", "-v")
