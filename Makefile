@@ -18,7 +18,8 @@ PYTEST_ARGS ?=
 
 all: test
 
-# Debian packages the suite needs; installs only those that are missing.
+# Debian packages the suite needs (and, for `make bench`, the peers it compares
+# with); installs only those that are missing.
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -67,6 +68,7 @@ down: venv
 stress: deps
 	$(BIN)/python -m tests.stress
 
+bench: APT_PACKAGES += podman
 bench: deps
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
