@@ -12,12 +12,14 @@ import ipaddress
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from pyroute2 import IPRoute
-from pyroute2.netlink.exceptions import NetlinkError
+from typing import TYPE_CHECKING
 
 from runtime.linux import netns
 from runtime.network.errors import NetworkError
+
+if TYPE_CHECKING:
+    from pyroute2 import IPRoute
+    from pyroute2.netlink.exceptions import NetlinkError
 
 DEFAULT_MTU = 1500
 AF_INET = 2
@@ -27,6 +29,8 @@ RT_TABLE_MAIN = 254
 @contextmanager
 def netlink(netns_path: str | None = None) -> Iterator[IPRoute]:
     """A netlink route socket in this thread's namespace, or in the one at `netns_path`."""
+    from pyroute2 import IPRoute
+
     if netns_path is None:
         ipr = IPRoute()
     else:
@@ -36,6 +40,14 @@ def netlink(netns_path: str | None = None) -> Iterator[IPRoute]:
         yield ipr
     finally:
         ipr.close()
+
+
+def _netlink_error() -> type[NetlinkError]:
+    """pyroute2's error class. pyroute2 takes ~0.13 s to import, so it is imported on
+    first use: commands that only read /proc (a no-change `up`'s recovery pass) skip it."""
+    from pyroute2.netlink.exceptions import NetlinkError
+
+    return NetlinkError
 
 
 def _index(ipr: IPRoute, ifname: str) -> int | None:
@@ -116,7 +128,7 @@ def ensure_bridge(
             if (str(gateway), prefixlen) not in present:
                 ipr.addr("add", index=index, address=str(gateway), prefixlen=prefixlen)
             ipr.link("set", index=index, state="up")
-        except NetlinkError as exc:
+        except _netlink_error() as exc:
             raise NetworkError(f"cannot set up bridge {name}: {exc.args[-1]}") from exc
     set_interface_sysctl(name, "forwarding", "1")
     # Lets 127.0.0.1 be DNATed to a container and its replies come back on this bridge.
@@ -131,7 +143,7 @@ def delete_link(name: str) -> None:
             return
         try:
             ipr.link("del", index=index)
-        except NetlinkError as exc:
+        except _netlink_error() as exc:
             if exc.code != 19:  # ENODEV: gone meanwhile
                 raise NetworkError(f"cannot delete {name}: {exc.args[-1]}") from exc
 
@@ -179,7 +191,7 @@ def create_veth(
             assert index is not None
             inner.addr("add", index=index, address=str(address), prefixlen=prefixlen)
             inner.link("set", index=index, state="up")
-    except NetlinkError as exc:
+    except _netlink_error() as exc:
         delete_link(host_ifname)
         raise NetworkError(
             f"cannot connect {netns_path} to bridge {bridge}: {exc.args[-1]}"
@@ -204,7 +216,7 @@ def add_default_route(netns_path: str, gateway: ipaddress.IPv4Address) -> None:
     with netlink(netns_path) as ipr:
         try:
             ipr.route("add", dst="0.0.0.0/0", gateway=str(gateway))
-        except NetlinkError as exc:
+        except _netlink_error() as exc:
             if exc.code != 17:  # EEXIST
                 raise NetworkError(
                     f"cannot add a default route via {gateway} in {netns_path}: {exc.args[-1]}"
