@@ -1,7 +1,7 @@
 """Running a project on Kubernetes: `pycompose kube up` / `kube down`, and the functions
 that `up --context kubernetes` / `down --context kubernetes` hand over to.
 
-    options = project_options(ctx, file, project_name, profile, env_file, project_directory)
+    options = command.options  # a ComposeCommand's project options (-f, -p, --profile, ...)
     deploy(options, ClusterOptions(kubeconfig, context, namespace), allow_hostpath=False)
     undeploy(options, ClusterOptions(...), volumes=False)
 
@@ -18,15 +18,10 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
+from orchestrator.cli.compose_command import ComposeCommand, project_command
 from orchestrator.cli.project import (
-    EnvFileOption,
-    FileOption,
-    ProfileOption,
-    ProjectDirectoryOption,
-    ProjectNameOption,
     ProjectOptions,
     load_project,
-    project_options,
 )
 
 if TYPE_CHECKING:
@@ -109,13 +104,9 @@ def _say(line: str) -> None:
 
 
 @app.command("up")
+@project_command
 def up(
-    ctx: typer.Context,
-    file: FileOption = None,
-    project_name: ProjectNameOption = None,
-    profile: ProfileOption = None,
-    env_file: EnvFileOption = None,
-    project_directory: ProjectDirectoryOption = None,
+    command: ComposeCommand,
     kubeconfig: KubeconfigOption = None,
     kube_context: KubeContextOption = None,
     namespace: NamespaceOption = None,
@@ -127,7 +118,7 @@ def up(
 ) -> None:
     """Apply the project to a Kubernetes cluster (server-side apply)."""
     deploy(
-        project_options(ctx, file, project_name, profile, env_file, project_directory),
+        command.options,
         ClusterOptions(kubeconfig, kube_context, namespace),
         allow_hostpath=allow_hostpath,
         remove_orphans=remove_orphans,
@@ -135,13 +126,9 @@ def up(
 
 
 @app.command("down")
+@project_command
 def down(
-    ctx: typer.Context,
-    file: FileOption = None,
-    project_name: ProjectNameOption = None,
-    profile: ProfileOption = None,
-    env_file: EnvFileOption = None,
-    project_directory: ProjectDirectoryOption = None,
+    command: ComposeCommand,
     kubeconfig: KubeconfigOption = None,
     kube_context: KubeContextOption = None,
     namespace: NamespaceOption = None,
@@ -151,7 +138,7 @@ def down(
 ) -> None:
     """Remove the project's objects from a Kubernetes cluster."""
     undeploy(
-        project_options(ctx, file, project_name, profile, env_file, project_directory),
+        command.options,
         ClusterOptions(kubeconfig, kube_context, namespace),
         volumes=volumes,
     )
